@@ -1,0 +1,125 @@
+"""The ``scv`` command: ``scv simulate`` writes a landing zone, ``scv run`` builds everything."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from datetime import date
+from pathlib import Path
+
+from scv_platform.settings import (
+    PROJECT_ROOT,
+    Settings,
+    SettingsError,
+    load_settings,
+    load_simulation_settings,
+)
+
+UI_URL = "http://127.0.0.1:3000"
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from scv_platform.simulate import simulate
+
+    settings = load_simulation_settings().with_overrides(
+        customers=args.customers, days=args.days, end=args.end, seed=args.seed
+    )
+    out_dir = Path(args.out).resolve()
+    truth_dir = Path(args.truth_dir).resolve() if args.truth_dir else None
+    report = simulate(settings, out_dir, truth_dir)
+    print(f"Simulated landing zone: {out_dir}")
+    for line in report.summary_lines():
+        print(f"  {line}")
+    return 0
+
+
+def prepare_dagster_home(settings: Settings) -> Path:
+    """Create the project-local instance folder with the repository's dagster.yaml."""
+    home = settings.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        shutil.copyfile(PROJECT_ROOT / "dagster.yaml", config)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def _run(_: argparse.Namespace) -> int:
+    import dagster as dg
+
+    from scv_platform.definitions import build_definitions
+    from scv_platform.partitions import daily_partitions
+    from scv_platform.runner.execute import QUARANTINED_IN_RUN_SQL, execute
+    from scv_platform.runner.plan import plan_run
+    from scv_platform.runner.summary import render
+    from scv_platform.sources.specs import SOURCES
+    from scv_platform.warehouse.duckdb_connection import connection
+
+    settings = load_settings()
+    home = prepare_dagster_home(settings)
+    defs = build_definitions(settings)
+    plan = plan_run(settings, daily_partitions(settings.history_start))
+
+    def quarantined(run_id: str) -> int:
+        if not settings.is_local or not settings.warehouse_path.exists():
+            return 0
+        with connection(settings.warehouse_path, read_only=True) as con:
+            return con.execute(QUARANTINED_IN_RUN_SQL, {"run_id": run_id}).fetchone()[0]
+
+    header = [f"SCV run ({settings.env}) over landing zone {settings.landing_dir}"]
+    absent = [s.folder for s in SOURCES if not (settings.landing_dir / s.folder).is_dir()]
+    if absent:
+        header.append(f"Absent source folders (nothing loaded from them): {', '.join(absent)}")
+    if plan.partition_range:
+        header.append(
+            f"Day partitions: {plan.first_day} .. {plan.last_day} ({plan.days} days) in one run"
+        )
+    if plan.note:
+        header.append(f"Note: {plan.note}")
+    with dg.DagsterInstance.get() as instance:
+        summary = execute(defs, plan, instance, quarantined)
+    print(render(summary, header))
+    print()
+    if settings.is_local:
+        print(f"Warehouse (DuckDB): {settings.warehouse_path}")
+    print(f"Dagster instance:   {home} (run {summary.run_id})")
+    print(f"UI:                 make ui  ->  {UI_URL}")
+    return summary.exit_code
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scv", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    simulate = commands.add_parser("simulate", help="write a simulated landing zone")
+    simulate.add_argument("--out", required=True, help="landing zone folder to write")
+    simulate.add_argument("--truth-dir", help="where the ground truth goes (default: beside --out)")
+    simulate.add_argument("--customers", type=int, help="number of customers (default 2000)")
+    simulate.add_argument("--days", type=int, help="days of history (default 548)")
+    simulate.add_argument("--end", type=_date, help="last simulated day (default yesterday UTC)")
+    simulate.add_argument("--seed", type=int, help="random seed (default 42)")
+    simulate.set_defaults(handler=_simulate)
+    run = commands.add_parser("run", help="build every asset over the landing zone")
+    run.set_defaults(handler=_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except SettingsError as exc:
+        print(f"scv: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Resources chosen by ``SCV_ENV``: DuckDB locally, Snowflake in production."""

@@ -1,0 +1,1 @@
+"""Headless runs of the whole platform (``scv run``)."""

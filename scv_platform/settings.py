@@ -1,0 +1,248 @@
+"""Every environment variable the platform reads, in one place, with safe local defaults.
+
+Call :func:`load_settings` (or :func:`load_simulation_settings`) at the point of use so that
+tests and the CLI can change the environment before reading it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "scv_dbt"
+
+DEFAULT_HISTORY_DAYS = 548  # 18 months
+_DATE_IN_NAME = re.compile(r"_(\d{4}-\d{2}-\d{2})\.(?:csv|csv\.gz|parquet)$")
+DAILY_LANDING_FOLDERS = ("shop/orders", "cards/transactions", "weather/forecast_day")
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the platform cannot use."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip()
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}={raw!r} is not an integer") from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}={raw!r} is not a number") from exc
+
+
+def _env_date(name: str) -> date | None:
+    raw = _env(name)
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}={raw!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _path(name: str, default: Path) -> Path:
+    raw = _env(name)
+    return Path(raw).expanduser().resolve() if raw else default
+
+
+def yesterday_utc() -> date:
+    return datetime.now(UTC).date() - timedelta(days=1)
+
+
+def earliest_landing_date(landing_dir: Path) -> date | None:
+    """First day that has a daily landing file, read from file names only (cheap)."""
+    found: list[date] = []
+    for folder in DAILY_LANDING_FOLDERS:
+        directory = landing_dir / folder
+        if not directory.is_dir():
+            continue
+        for entry in directory.iterdir():
+            match = _DATE_IN_NAME.search(entry.name)
+            if match:
+                try:
+                    found.append(date.fromisoformat(match.group(1)))
+                except ValueError:
+                    continue
+    return min(found) if found else None
+
+
+@dataclass(frozen=True)
+class SnowflakeSettings:
+    """Connection settings for production; secrets are read, never printed."""
+
+    account: str | None
+    user: str | None
+    password: str | None = field(repr=False)
+    private_key_path: str | None
+    role: str | None
+    warehouse: str | None
+    database: str | None
+    host: str | None
+    port: int | None
+    protocol: str | None
+
+
+@dataclass(frozen=True)
+class PostgresSettings:
+    host: str | None
+    port: int
+    user: str | None
+    password: str | None = field(repr=False)
+    db: str | None
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    landing_dir: Path
+    warehouse_path: Path
+    history_start: date
+    churn_horizon_days: int
+    dagster_home: Path
+    artifacts_dir: Path
+    snowflake: SnowflakeSettings
+    postgres: PostgresSettings
+
+    @property
+    def is_local(self) -> bool:
+        return self.env == "local"
+
+
+def load_settings() -> Settings:
+    env = (_env("SCV_ENV", "local") or "local").lower()
+    if env not in {"local", "prod"}:
+        raise SettingsError(f"SCV_ENV={env!r}: expected 'local' or 'prod'")
+    landing_dir = _path("SCV_LANDING_DIR", PROJECT_ROOT / "data" / "landing")
+    history_start = (
+        _env_date("SCV_HISTORY_START")
+        or earliest_landing_date(landing_dir)
+        or (yesterday_utc() - timedelta(days=DEFAULT_HISTORY_DAYS - 1))
+    )
+    horizon = _env_int("SCV_CHURN_HORIZON_DAYS", 90)
+    if horizon <= 0:
+        raise SettingsError(f"SCV_CHURN_HORIZON_DAYS={horizon} must be positive")
+    port = _env("SNOWFLAKE_PORT")
+    return Settings(
+        env=env,
+        landing_dir=landing_dir,
+        warehouse_path=_path("SCV_WAREHOUSE_PATH", PROJECT_ROOT / "data" / "warehouse.duckdb"),
+        history_start=history_start,
+        churn_horizon_days=horizon,
+        dagster_home=_path("DAGSTER_HOME", PROJECT_ROOT / "data" / "dagster_home"),
+        artifacts_dir=_path("SCV_ARTIFACTS_DIR", PROJECT_ROOT / "data" / "artifacts"),
+        snowflake=SnowflakeSettings(
+            account=_env("SNOWFLAKE_ACCOUNT"),
+            user=_env("SNOWFLAKE_USER"),
+            password=_env("SNOWFLAKE_PASSWORD"),
+            private_key_path=_env("SNOWFLAKE_PRIVATE_KEY_PATH"),
+            role=_env("SNOWFLAKE_ROLE"),
+            warehouse=_env("SNOWFLAKE_WAREHOUSE"),
+            database=_env("SNOWFLAKE_DATABASE"),
+            host=_env("SNOWFLAKE_HOST"),
+            port=int(port) if port else None,
+            protocol=_env("SNOWFLAKE_PROTOCOL"),
+        ),
+        postgres=PostgresSettings(
+            host=_env("DAGSTER_PG_HOST"),
+            port=_env_int("DAGSTER_PG_PORT", 5432),
+            user=_env("DAGSTER_PG_USER"),
+            password=_env("DAGSTER_PG_PASSWORD"),
+            db=_env("DAGSTER_PG_DB"),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class SimulationSettings:
+    """Scale knobs and injected-anomaly rates of the landing-zone simulator.
+
+    Every field can be set by an environment variable ``SCV_SIM_<FIELD NAME IN CAPITALS>``
+    (for example ``SCV_SIM_CUSTOMERS=50000``); CLI flags override the environment.
+    """
+
+    customers: int = 2000
+    days: int = DEFAULT_HISTORY_DAYS
+    end: date = field(default_factory=yesterday_utc)
+    seed: int = 42
+    # people and CRM
+    address_multiplier: float = 1.5
+    phone_multiplier: float = 1.7
+    card_multiplier: float = 1.2
+    legacy_share: float = 0.4
+    legacy_crm_overlap: float = 0.3
+    shopper_share: float = 0.6
+    delta_exports: int = 6
+    delta_change_share: float = 0.03
+    # activity
+    transactions_per_customer: float = 270.0
+    orders_per_shopper_month: float = 1.5
+    approval_rate: float = 0.97
+    transaction_file_format: str = "csv"  # csv | csv.gz | parquet | mixed
+    postal_code_pool: int = 0  # 0: derived from the number of customers
+    # injected anomalies (shares of order / transaction rows)
+    quantity_outlier_rate: float = 0.005
+    total_mismatch_rate: float = 0.005
+    empty_total_rate: float = 0.01
+    unknown_product_rate: float = 0.003
+    unknown_shopper_rate: float = 0.005
+    transaction_amount_outlier_rate: float = 0.001
+    # weather gaps
+    weather_missing_postal_share: float = 0.03
+    weather_missing_day_share: float = 0.01
+
+    @property
+    def start(self) -> date:
+        return self.end - timedelta(days=self.days - 1)
+
+    def with_overrides(self, **overrides: object) -> SimulationSettings:
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return dataclasses.replace(self, **given)
+
+
+def load_simulation_settings() -> SimulationSettings:
+    defaults = SimulationSettings()
+    values: dict[str, object] = {}
+    for spec in dataclasses.fields(SimulationSettings):
+        name = f"SCV_SIM_{spec.name.upper()}"
+        current = getattr(defaults, spec.name)
+        if isinstance(current, bool):
+            continue
+        if isinstance(current, int):
+            values[spec.name] = _env_int(name, current)
+        elif isinstance(current, float):
+            values[spec.name] = _env_float(name, current)
+        elif isinstance(current, date):
+            values[spec.name] = _env_date(name) or current
+        else:
+            values[spec.name] = _env(name, str(current))
+    settings = SimulationSettings(**values)  # type: ignore[arg-type]
+    if settings.customers <= 0 or settings.days <= 0:
+        raise SettingsError("simulated customers and days must be positive")
+    if settings.transaction_file_format not in {"csv", "csv.gz", "parquet", "mixed"}:
+        raise SettingsError(
+            f"SCV_SIM_TRANSACTION_FILE_FORMAT={settings.transaction_file_format!r}: "
+            "expected csv, csv.gz, parquet or mixed"
+        )
+    return settings

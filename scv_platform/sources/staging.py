@@ -1,0 +1,165 @@
+"""Stage one landing file into a DuckDB temporary table ``_raw`` of text columns.
+
+Every file kind ends up the same way: the file's own header as VARCHAR columns plus
+``_source_row`` (CSV: line number with the header as line 1; Parquet: row number;
+workbooks: the Excel row). Lines that are not valid CSV records are collected as rejects.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+from scv_platform.sources.workbook import WorkbookError, read_customers_sheet
+from scv_platform.warehouse.sql import quote_identifier
+
+RAW_TABLE = "_raw"
+
+
+class FileRejected(Exception):
+    """The whole file cannot be loaded; the message names the reason for a person."""
+
+
+@dataclass(frozen=True)
+class RejectedLine:
+    source_row: int | None
+    column_name: str | None
+    reason: str
+    raw_line: str | None
+
+
+@dataclass
+class StagedFile:
+    header: list[str]
+    rows: int
+    rejected_lines: list[RejectedLine] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return self.rows + len(self.rejected_lines)
+
+
+def _csv_header(path: Path) -> list[str]:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+            first = next(csv.reader(text), None)
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
+        raise FileRejected(f"cannot read the header row ({type(exc).__name__}: {exc})") from exc
+    if not first or all(not cell.strip() for cell in first):
+        raise FileRejected("file is empty: no header row")
+    return first
+
+
+def _drop_temp(con: duckdb.DuckDBPyConnection, *names: str) -> None:
+    for name in names:
+        con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
+
+
+def stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
+    header = _csv_header(path)
+    if len(set(header)) != len(header):
+        duplicates = sorted({h for h in header if header.count(h) > 1})
+        raise FileRejected(f"duplicate header column(s): {', '.join(duplicates)}")
+    _drop_temp(con, RAW_TABLE, "_rejects", "_rejects_scan")
+    try:
+        con.execute(
+            f"""
+            CREATE TEMP TABLE {RAW_TABLE} AS
+            SELECT * EXCLUDE (ordinality), ordinality + 1 AS _source_row
+            FROM read_csv($path, header = true, auto_detect = false, delim = ',', quote = '"',
+                          escape = '"', columns = $columns, compression = 'auto',
+                          ignore_errors = true, store_rejects = true,
+                          rejects_table = '_rejects', rejects_scan = '_rejects_scan')
+                 WITH ORDINALITY
+            """,
+            {"path": str(path), "columns": {name: "VARCHAR" for name in header}},
+        )
+    except duckdb.Error as exc:
+        reason = str(exc).strip().splitlines()[0]
+        raise FileRejected(f"the CSV reader could not parse the file ({reason})") from exc
+    rejects = con.execute(
+        "SELECT line, string_agg(DISTINCT column_name, ','), "
+        "arg_min(error_type || ': ' || error_message, column_idx), any_value(csv_line) "
+        "FROM _rejects GROUP BY line ORDER BY line"
+    ).fetchall()
+    rows = con.execute(f"SELECT count(*) FROM {RAW_TABLE}").fetchone()[0]
+    if rejects:
+        _renumber_around_rejects(con, rows, [r[0] for r in rejects])
+    _drop_temp(con, "_rejects", "_rejects_scan")
+    return StagedFile(
+        header=header,
+        rows=rows,
+        rejected_lines=[RejectedLine(r[0], r[1], r[2], r[3]) for r in rejects],
+    )
+
+
+def _renumber_around_rejects(
+    con: duckdb.DuckDBPyConnection, rows: int, rejected_lines: list[int]
+) -> None:
+    """Give good rows their real line numbers when rejected lines sit between them."""
+    con.execute(
+        f"""
+        UPDATE {RAW_TABLE} SET _source_row = line_map.line
+        FROM (
+            SELECT line, row_number() OVER (ORDER BY line) + 1 AS emitted
+            FROM range(2, $last + 1) AS lines(line)
+            WHERE line NOT IN (SELECT unnest($rejected::BIGINT[]))
+        ) AS line_map
+        WHERE line_map.emitted = {RAW_TABLE}._source_row
+        """,
+        {"last": rows + len(rejected_lines) + 1, "rejected": rejected_lines},
+    )
+
+
+def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
+    try:
+        header = list(pq.read_schema(path).names)
+    except Exception as exc:  # pyarrow raises several error types for corrupt files
+        raise FileRejected(f"not a readable Parquet file ({type(exc).__name__}: {exc})") from exc
+    columns = ", ".join(
+        f"CAST({quote_identifier(name)} AS VARCHAR) AS {quote_identifier(name)}" for name in header
+    )
+    _drop_temp(con, RAW_TABLE)
+    con.execute(
+        f"CREATE TEMP TABLE {RAW_TABLE} AS SELECT {columns}, file_row_number + 1 AS _source_row "
+        "FROM read_parquet($path, file_row_number = true)",
+        {"path": str(path)},
+    )
+    rows = con.execute(f"SELECT count(*) FROM {RAW_TABLE}").fetchone()[0]
+    return StagedFile(header=header, rows=rows)
+
+
+def stage_workbook(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
+    try:
+        table = read_customers_sheet(path)
+    except WorkbookError as exc:
+        raise FileRejected(str(exc)) from exc
+    if len(set(table.header)) != len(table.header):
+        duplicates = sorted({h for h in table.header if table.header.count(h) > 1})
+        raise FileRejected(f"duplicate header column(s): {', '.join(duplicates)}")
+    _drop_temp(con, RAW_TABLE)
+    con.register("_workbook_frame", table.rows)
+    try:
+        con.execute(f"CREATE TEMP TABLE {RAW_TABLE} AS SELECT * FROM _workbook_frame")
+    finally:
+        con.unregister("_workbook_frame")
+    return StagedFile(header=table.header, rows=len(table.rows))
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
+    name = path.name.lower()
+    if name.endswith(".xlsx"):
+        return stage_workbook(con, path)
+    if name.endswith(".parquet"):
+        return stage_parquet(con, path)
+    if path.stat().st_size == 0:
+        raise FileRejected("file is empty: no header row")
+    return stage_csv(con, path)

@@ -1,0 +1,1 @@
+"""Warehouse plumbing shared by every layer: SQL quoting, DuckDB connections, operational tables."""

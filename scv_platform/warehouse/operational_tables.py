@@ -1,0 +1,56 @@
+"""DDL of the operational tables: the load manifest and the quarantine (contracts.md)."""
+
+from __future__ import annotations
+
+import duckdb
+
+SCHEMAS = ("bronze", "quality")
+
+LOAD_MANIFEST = "bronze.load_manifest"
+QUARANTINE = "quality.quarantine"
+
+_DDL = (
+    f"""
+    CREATE TABLE IF NOT EXISTS {LOAD_MANIFEST} (
+        source VARCHAR NOT NULL,
+        source_file VARCHAR NOT NULL,
+        file_date DATE,
+        file_size BIGINT NOT NULL,
+        content_sha256 VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        rows_read BIGINT NOT NULL,
+        rows_loaded BIGINT NOT NULL,
+        rows_quarantined BIGINT NOT NULL,
+        header_columns VARCHAR,
+        message VARCHAR,
+        batch_id VARCHAR NOT NULL,
+        run_id VARCHAR,
+        loaded_at TIMESTAMP NOT NULL,
+        is_current BOOLEAN NOT NULL
+    )
+    """,
+    f"""
+    CREATE TABLE IF NOT EXISTS {QUARANTINE} (
+        source VARCHAR NOT NULL,
+        source_file VARCHAR,
+        source_row BIGINT,
+        column_name VARCHAR,
+        reason VARCHAR NOT NULL,
+        check_name VARCHAR NOT NULL,
+        partition_key VARCHAR,
+        original_values VARCHAR,
+        batch_id VARCHAR,
+        run_id VARCHAR,
+        quarantined_at TIMESTAMP NOT NULL,
+        released_at TIMESTAMP,
+        release_reason VARCHAR
+    )
+    """,
+)
+
+
+def ensure_operational_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for schema in SCHEMAS:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    for statement in _DDL:
+        con.execute(statement)
