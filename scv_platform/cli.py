@@ -46,8 +46,9 @@ def prepare_dagster_home(settings: Settings) -> Path:
     return home
 
 
-def _run(_: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace) -> int:
     import dagster as dg
+    import duckdb
 
     from scv_platform.definitions import build_definitions
     from scv_platform.partitions import daily_partitions
@@ -63,10 +64,13 @@ def _run(_: argparse.Namespace) -> int:
     plan = plan_run(settings, daily_partitions(settings.history_start))
 
     def quarantined(run_id: str) -> int:
-        if not settings.is_local or not settings.warehouse_path.exists():
+        if not settings.is_local or not settings.warehouse_path.is_file():
             return 0
-        with connection(settings.warehouse_path, read_only=True) as con:
-            return con.execute(QUARANTINED_IN_RUN_SQL, {"run_id": run_id}).fetchone()[0]
+        try:
+            with connection(settings.warehouse_path, read_only=True) as con:
+                return con.execute(QUARANTINED_IN_RUN_SQL, {"run_id": run_id}).fetchone()[0]
+        except duckdb.Error:  # no quarantine table yet: nothing was quarantined
+            return 0
 
     header = [f"SCV run ({settings.env}) over landing zone {settings.landing_dir}"]
     absent = [s.folder for s in SOURCES if not (settings.landing_dir / s.folder).is_dir()]
@@ -78,8 +82,11 @@ def _run(_: argparse.Namespace) -> int:
         )
     if plan.note:
         header.append(f"Note: {plan.note}")
+    selection = dg.AssetSelection.from_string(args.select) if args.select else None
+    if selection is not None:
+        header.append(f"Selection: {args.select}")
     with dg.DagsterInstance.get() as instance:
-        summary = execute(defs, plan, instance, quarantined)
+        summary = execute(defs, plan, instance, quarantined, selection)
     print(render(summary, header))
     print()
     if settings.is_local:
@@ -108,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--seed", type=int, help="random seed (default 42)")
     simulate.set_defaults(handler=_simulate)
     run = commands.add_parser("run", help="build every asset over the landing zone")
+    run.add_argument(
+        "--select",
+        help="only these assets, in Dagster selection syntax (e.g. 'group:bronze')",
+    )
     run.set_defaults(handler=_run)
     return parser
 

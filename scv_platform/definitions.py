@@ -14,8 +14,9 @@ from scv_platform.settings import Settings, load_settings
 from scv_platform.sources.assets import build_bronze_assets
 from scv_platform.sources.checks import build_all_bronze_checks
 
-# Partition-aware asset checks are a preview feature in Dagster 1.13; we rely on them knowingly.
+# Partition-aware asset checks (preview) and backfill policies (beta) are relied on knowingly.
 warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -64,6 +65,15 @@ def duckdb_connection(resource: object) -> Iterator[duckdb.DuckDBPyConnection]:
         raise NotImplementedError(
             f"this step runs on DuckDB; the configured warehouse is {type(resource).__name__}. "
             "Loading bronze on Snowflake (stage + COPY INTO) is tracked in the production issue."
+        )
+    path = Path(resource.database)
+    if path.is_dir() or not path.parent.is_dir():
+        raise dg.Failure(
+            description=(
+                f"the DuckDB warehouse {path} cannot be opened: it is a directory or its folder "
+                "does not exist. Point SCV_WAREHOUSE_PATH at a file in an existing folder."
+            ),
+            allow_retries=False,
         )
     with resource.get_connection() as con:
         apply_session_settings(con)

@@ -1,0 +1,74 @@
+"""``scv run`` end to end on hand-made landing zones: summary, exit codes, absent sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scv_platform.cli import main
+from scv_platform.warehouse.duckdb_connection import connection
+from scv_platform_tests.conftest import TRANSACTION_HEADER, transaction_row, write_csv
+
+
+@pytest.fixture
+def run_env(monkeypatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("SCV_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("SCV_WAREHOUSE_PATH", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("SCV_HISTORY_START", "2025-01-01")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    (tmp_path / "landing").mkdir()
+    return tmp_path
+
+
+def test_scv_run_builds_every_partition_with_data_in_one_run(run_env, capsys):
+    landing = run_env / "landing"
+    for day in ("2025-01-01", "2025-01-02", "2025-01-03"):
+        rows = [transaction_row(i, day) for i in range(4)] + [transaction_row(9, day, "?")]
+        write_csv(landing / f"cards/transactions/transactions_{day}.csv", TRANSACTION_HEADER, rows)
+    write_csv(
+        landing / "d365/contact/contact_20250101T000000.csv",
+        ["contactid", "firstname", "createdon", "modifiedon"],
+        [["g-1", "Ann", "2025-01-01T00:00:00", "2025-01-01T00:00:00"]],
+    )
+    assert main(["run"]) == 0
+    out = capsys.readouterr().out
+    assert "Day partitions: 2025-01-01 .. 2025-01-03 (3 days) in one run" in out
+    assert "Assets materialised: 8" in out
+    assert "bronze/card_transactions" in out and "12 rows" in out
+    assert "Quarantined rows (this run): 3" in out
+    assert "0 failed" in out
+    assert "Warehouse (DuckDB):" in out
+    with connection(run_env / "warehouse.duckdb", read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM bronze.card_transactions").fetchone()[0] == 12
+        assert con.execute("SELECT count(*) FROM bronze.d365_contact").fetchone()[0] == 1
+    assert main(["run"]) == 0  # a second run over the same files is a no-op
+    with connection(run_env / "warehouse.duckdb", read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM bronze.card_transactions").fetchone()[0] == 12
+
+
+def test_scv_run_on_an_empty_landing_zone_reports_absent_sources(run_env, capsys):
+    assert main(["run"]) == 0
+    out = capsys.readouterr().out
+    assert "Absent source folders" in out and "cards/transactions" in out
+    assert "no daily files" in out
+
+
+def test_scv_run_exits_non_zero_naming_the_failed_step(run_env, capsys, monkeypatch):
+    blocker = run_env / "not-a-database"
+    blocker.mkdir()
+    monkeypatch.setenv("SCV_WAREHOUSE_PATH", str(blocker))
+    write_csv(
+        run_env / "landing/cards/transactions/transactions_2025-01-01.csv",
+        TRANSACTION_HEADER,
+        [transaction_row(1)],
+    )
+    assert main(["run"]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED: step failed: bronze__" in out
+
+
+def test_bad_setting_is_a_clear_configuration_error(run_env, capsys, monkeypatch):
+    monkeypatch.setenv("SCV_CHURN_HORIZON_DAYS", "ninety")
+    assert main(["run"]) == 2
+    assert "SCV_CHURN_HORIZON_DAYS='ninety' is not an integer" in capsys.readouterr().err
