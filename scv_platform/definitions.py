@@ -13,6 +13,8 @@ from scv_platform.resources.warehouse import engine_kind
 from scv_platform.settings import Settings, load_settings
 from scv_platform.sources.assets import build_bronze_assets
 from scv_platform.sources.checks import build_all_bronze_checks
+from scv_platform.transform.assets import build_dbt_assets
+from scv_platform.transform.project import ensure_manifest, scv_dbt_project
 
 # Partition-aware asset checks (preview) and backfill policies (beta) are relied on knowingly.
 warnings.filterwarnings("ignore", category=dg.PreviewWarning)
@@ -23,11 +25,16 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     partitions = daily_partitions(settings.history_start)
     engine = engine_kind(settings)
+    dbt_project = scv_dbt_project(settings)
+    ensure_manifest(dbt_project)
     return dg.Definitions(
-        assets=[*build_bronze_assets(partitions, engine)],
-        asset_checks=[*build_all_bronze_checks(partitions)],
+        assets=[
+            *build_bronze_assets(partitions, engine),
+            *build_dbt_assets(dbt_project, partitions, engine),
+        ],
+        asset_checks=[*build_all_bronze_checks()],
         jobs=[full_build_job(partitions)],
-        resources=build_resources(settings),
+        resources=build_resources(settings, dbt_project),
         # DuckDB has one writer: steps run one after another in the run's own process.
         executor=dg.in_process_executor,
     )

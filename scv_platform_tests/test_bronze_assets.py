@@ -29,7 +29,7 @@ def defs(landing: Path, warehouse_path: Path) -> dg.Definitions:
     partitions = daily_partitions(START)
     return dg.Definitions(
         assets=build_bronze_assets(partitions, "duckdb"),
-        asset_checks=build_all_bronze_checks(partitions),
+        asset_checks=build_all_bronze_checks(),
         resources={
             "warehouse": DuckDBResource(database=str(warehouse_path)),
             "landing_zone": LandingZoneResource(root=str(landing)),

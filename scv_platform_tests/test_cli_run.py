@@ -33,7 +33,7 @@ def test_scv_run_builds_every_partition_with_data_in_one_run(run_env, capsys):
     )
     assert main(["run"]) == 0
     out = capsys.readouterr().out
-    assert "Day partitions: 2025-01-01 .. 2025-01-03 (3 days) in one run" in out
+    assert "Day partitions: 2025-01-01 .. 2025-01-03 (3 days)" in out
     assert "Assets materialised: 8" in out
     assert "bronze/card_transactions" in out and "12 rows" in out
     assert "Quarantined rows (this run): 3" in out

@@ -9,7 +9,6 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
-from dagster_snowflake import SnowflakeResource
 
 from scv_platform.settings import Settings
 from scv_platform.warehouse.duckdb_connection import apply_session_settings
@@ -27,12 +26,14 @@ def duckdb_warehouse(settings: Settings) -> DuckDBResource:
     return DuckDBResource(database=str(settings.warehouse_path))
 
 
-def snowflake_warehouse(settings: Settings) -> SnowflakeResource:
+def snowflake_warehouse(settings: Settings) -> dg.ConfigurableResource:
     """Snowflake from the environment variables of contracts.md; secrets stay in the env.
 
     Key-pair authentication is used when ``SNOWFLAKE_PRIVATE_KEY_PATH`` is set, else the
     password. ``SNOWFLAKE_HOST`` / ``_PORT`` / ``_PROTOCOL`` reach an emulator on loopback.
     """
+    from dagster_snowflake import SnowflakeResource  # imported only in prod: it is slow to load
+
     auth: dict[str, object] = (
         {"private_key_path": dg.EnvVar("SNOWFLAKE_PRIVATE_KEY_PATH")}
         if settings.snowflake.private_key_path

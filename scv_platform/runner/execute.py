@@ -1,9 +1,16 @@
-"""Run assets in-process over every partition with data, in as few runs as possible."""
+"""Run assets in-process over every partition with data, in as few runs as possible.
+
+A run that mixes partitioned and unpartitioned assets makes Dagster plan every unpartitioned
+asset once per day in the range, so, like Dagster's own backfills, assets are grouped into
+stages by dependency order and partitioning: the reference assets run once, the daily assets
+run once over the whole range, and so on downstream. Each stage is one in-process run.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import dagster as dg
 from dagster._core.storage.tags import (
@@ -11,13 +18,24 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from scv_platform.jobs import FULL_BUILD_JOB
 from scv_platform.runner.plan import RunPlan
-from scv_platform.runner.summary import RunSummary, summarise
+from scv_platform.runner.summary import RunSummary, merge_summaries, summarise
 from scv_platform.warehouse.operational_tables import QUARANTINE
 
 QUARANTINED_IN_RUN_SQL = f"SELECT count(*) FROM {QUARANTINE} WHERE run_id = $run_id"
-SELECTED_RUN_JOB = "scv_run_selection"
+STAGE_JOB_PREFIX = "scv_run_stage"
+
+
+@dataclass(frozen=True)
+class Stage:
+    number: int
+    partitioned: bool
+    keys: frozenset[dg.AssetKey]
+
+    @property
+    def job_name(self) -> str:
+        kind = "daily" if self.partitioned else "unpartitioned"
+        return f"{STAGE_JOB_PREFIX}_{self.number}_{kind}"
 
 
 def blocking_check_names(defs: dg.Definitions) -> set[str]:
@@ -29,35 +47,57 @@ def blocking_check_names(defs: dg.Definitions) -> set[str]:
     }
 
 
-def _job_for(
+def plan_stages(
     defs: dg.Definitions, selection: dg.AssetSelection | None, with_partitions: bool
-) -> dg.JobDefinition:
-    """The registered full-build job when everything runs, else an ad-hoc job of the selection."""
-    if selection is None and with_partitions:
-        return defs.resolve_job_def(FULL_BUILD_JOB)
+) -> list[Stage]:
+    """Group the selected assets into stages: a stage starts where partitioning changes."""
     graph = defs.resolve_asset_graph()
-    keys = (selection or dg.AssetSelection.all()).resolve(graph)
+    keys = (selection or dg.AssetSelection.all()).resolve(graph) & set(
+        graph.materializable_asset_keys
+    )
+    partitioned = {k: graph.get(k).partitions_def is not None for k in keys}
     if not with_partitions:
-        keys = {k for k in keys if graph.get(k).partitions_def is None}
-    job = dg.define_asset_job(SELECTED_RUN_JOB, selection=dg.AssetSelection.assets(*keys))
-    return dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(SELECTED_RUN_JOB)
+        keys = {k for k in keys if not partitioned[k]}
+    # Derived unpartitioned assets wait for the daily sources: a dbt test relating an early
+    # model to one built from daily data would otherwise run before its second parent exists.
+    daily_roots = any(partitioned[k] and not set(graph.get(k).parent_keys) & keys for k in keys)
+    stage_of: dict[dg.AssetKey, int] = {}
+    for key in graph.toposorted_asset_keys:
+        if key not in keys:
+            continue
+        parents = [p for p in graph.get(key).parent_keys if p in keys]
+        earliest = 1 if parents and daily_roots and not partitioned[key] else 0
+        stage_of[key] = max(
+            (stage_of[p] + (partitioned[p] != partitioned[key]) for p in parents),
+            default=0,
+        )
+        stage_of[key] = max(stage_of[key], earliest)
+    groups: dict[tuple[int, bool], set[dg.AssetKey]] = {}
+    for key, number in stage_of.items():
+        groups.setdefault((number, partitioned[key]), set()).add(key)
+    return [
+        Stage(number, is_partitioned, frozenset(members))
+        for (number, is_partitioned), members in sorted(groups.items())
+    ]
 
 
-def run_build(
+def run_stage(
     defs: dg.Definitions,
+    stage: Stage,
     plan: RunPlan,
     instance: dg.DagsterInstance,
-    selection: dg.AssetSelection | None = None,
     log_level: str = "WARNING",
 ) -> dg.ExecuteInProcessResult:
-    """One in-process run: unpartitioned assets plus the whole partition range."""
-    tags: dict[str, str] = {"scv/trigger": "scv run"}
+    tags: dict[str, str] = {"scv/trigger": "scv run", "scv/stage": stage.job_name}
     partition_range = plan.partition_range
-    if partition_range is not None:
+    if stage.partitioned and partition_range is not None:
         tags[ASSET_PARTITION_RANGE_START_TAG] = partition_range.start
         tags[ASSET_PARTITION_RANGE_END_TAG] = partition_range.end
-    job = _job_for(defs, selection, with_partitions=partition_range is not None)
-    return job.execute_in_process(
+    job = dg.define_asset_job(stage.job_name, selection=dg.AssetSelection.assets(*stage.keys))
+    resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(
+        stage.job_name
+    )
+    return resolved.execute_in_process(
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         instance=instance,
         tags=tags,
@@ -72,8 +112,15 @@ def execute(
     quarantine_count: Callable[[str], int],
     selection: dg.AssetSelection | None = None,
 ) -> RunSummary:
-    started = time.perf_counter()
-    result = run_build(defs, plan, instance, selection)
-    summary = summarise(result, time.perf_counter() - started, blocking_check_names(defs))
-    summary.quarantined_rows = quarantine_count(result.run_id)
-    return summary
+    """Run every stage in order; stop at the first stage that fails."""
+    blocking = blocking_check_names(defs)
+    summaries: list[RunSummary] = []
+    for stage in plan_stages(defs, selection, with_partitions=plan.partition_range is not None):
+        started = time.perf_counter()
+        result = run_stage(defs, stage, plan, instance)
+        summary = summarise(result, time.perf_counter() - started, blocking)
+        summary.quarantined_rows = quarantine_count(result.run_id)
+        summaries.append(summary)
+        if summary.exit_code:
+            break
+    return merge_summaries(summaries)

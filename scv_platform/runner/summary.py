@@ -20,7 +20,7 @@ class CheckOutcome:
 
 @dataclass
 class RunSummary:
-    run_id: str
+    run_ids: list[str]
     success: bool
     seconds: float
     rows_by_asset: dict[str, int] = field(default_factory=dict)
@@ -65,13 +65,32 @@ def _metadata_int(metadata: dict, key: str) -> int | None:
     return int(value.value) if value is not None and value.value is not None else None
 
 
+def _check_description(evaluation: dg.AssetCheckEvaluation) -> str:
+    """The check's own words, or for a dbt test the number of failing rows."""
+    if evaluation.description:
+        return evaluation.description.strip()
+    failed = evaluation.metadata.get("dagster_dbt/failed_row_count")
+    return f"{failed.value} failing rows" if failed is not None else ""
+
+
+def _root_message(error: object) -> str | None:
+    """The innermost error's first line: the cause a person can act on."""
+    while error is not None and getattr(error, "cause", None) is not None:
+        error = error.cause
+    if error is None:
+        return None
+    lines = [line for line in error.message.strip().splitlines() if line.strip()]
+    return lines[0] if lines else None
+
+
 def summarise(
     result: dg.ExecuteInProcessResult, seconds: float, blocking_checks: set[str]
 ) -> RunSummary:
-    summary = RunSummary(run_id=result.run_id, success=result.success, seconds=seconds)
+    summary = RunSummary(run_ids=[result.run_id], success=result.success, seconds=seconds)
     rows: dict[str, int] = {}
     partitions: dict[str, int] = defaultdict(int)
     latest_check: dict[tuple[str, str], CheckOutcome] = {}
+    retried_errors: dict[str, str] = {}
     for event in result.all_events:
         data = event.event_specific_data
         if event.event_type_value == "ASSET_MATERIALIZATION":
@@ -89,16 +108,34 @@ def summarise(
                 passed=data.passed,
                 severity=data.severity.value,
                 blocking=f"{asset}:{data.check_name}" in blocking_checks,
-                description=(data.description or "").strip(),
+                description=_check_description(data),
             )
+        elif event.event_type_value == "STEP_UP_FOR_RETRY":
+            retried_errors[event.step_key] = _root_message(data.error) or event.message
         elif event.event_type_value == "STEP_FAILURE":
-            error = data.error
-            message = error.message.strip().splitlines()[0] if error else event.message
+            message = _root_message(data.error) or event.message or "failed"
+            if message.startswith("Exceeded max_retries") and event.step_key in retried_errors:
+                message = f"{retried_errors[event.step_key]} (after retries)"
             summary.step_failures.append(f"{event.step_key}: {message}")
     summary.rows_by_asset = rows
     summary.partitions_by_asset = dict(partitions)
     summary.checks = list(latest_check.values())
     return summary
+
+
+def merge_summaries(summaries: list[RunSummary]) -> RunSummary:
+    """One summary for the runs of a headless build, in the order they ran."""
+    merged = RunSummary(run_ids=[], success=True, seconds=0.0)
+    for summary in summaries:
+        merged.run_ids += summary.run_ids
+        merged.success = merged.success and summary.success
+        merged.seconds += summary.seconds
+        merged.rows_by_asset |= summary.rows_by_asset
+        merged.partitions_by_asset |= summary.partitions_by_asset
+        merged.checks += summary.checks
+        merged.step_failures += summary.step_failures
+        merged.quarantined_rows += summary.quarantined_rows
+    return merged
 
 
 def render(summary: RunSummary, header: list[str]) -> str:

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from scv_platform.resources.warehouse import WAREHOUSE_KEY, duckdb_connection
-from scv_platform.sources.assets import bronze_key, day_window
+from scv_platform.sources.assets import bronze_key
 from scv_platform.sources.loader import LOAD_CHECK_NAME, bronze_table
 from scv_platform.sources.specs import SOURCES, SourceSpec
 from scv_platform.warehouse.operational_tables import LOAD_MANIFEST, QUARANTINE
@@ -12,14 +12,10 @@ from scv_platform.warehouse.sql import string_literal
 SAMPLE_SIZE = 10
 
 
-def _manifest_scope(spec: SourceSpec, context: dg.AssetCheckExecutionContext) -> tuple[str, dict]:
-    start, end = day_window(context)
-    params: dict[str, object] = {"source": spec.table}
-    where = "m.source = $source AND m.is_current"
-    if spec.daily and start is not None:
-        where += " AND m.file_date >= $start AND m.file_date < $end"
-        params |= {"start": start, "end": end}
-    return where, params
+def _manifest_scope(spec: SourceSpec) -> tuple[str, dict]:
+    """Every file of the source currently in the manifest: cheap, and a problem keeps showing
+    until it is fixed, whichever day's run evaluates the check."""
+    return "m.source = $source AND m.is_current", {"source": spec.table}
 
 
 def reconciliation_rows(con, spec: SourceSpec, where: str, params: dict) -> list[tuple]:
@@ -45,10 +41,7 @@ def reconciliation_rows(con, spec: SourceSpec, where: str, params: dict) -> list
     ).fetchall()
 
 
-def build_bronze_checks(
-    spec: SourceSpec, partitions_def: dg.PartitionsDefinition
-) -> list[dg.AssetChecksDefinition]:
-    partitions = partitions_def if spec.daily else None
+def build_bronze_checks(spec: SourceSpec) -> list[dg.AssetChecksDefinition]:
 
     @dg.asset_check(
         asset=bronze_key(spec),
@@ -58,11 +51,10 @@ def build_bronze_checks(
             "and the rows in bronze are exactly the rows the load reported. Blocking."
         ),
         blocking=True,
-        partitions_def=partitions,
         required_resource_keys={WAREHOUSE_KEY},
     )
     def load_reconciliation(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        where, params = _manifest_scope(spec, context)
+        where, params = _manifest_scope(spec)
         with duckdb_connection(getattr(context.resources, WAREHOUSE_KEY)) as con:
             rows = reconciliation_rows(con, spec, where, params)
         broken = [r for r in rows if r[1] != r[2] + r[3] or r[2] != r[4]]
@@ -96,11 +88,10 @@ def build_bronze_checks(
             "Warns when a landing file was rejected whole (missing required column, empty, "
             "unreadable); its rows are in quarantine until a corrected file is delivered."
         ),
-        partitions_def=partitions,
         required_resource_keys={WAREHOUSE_KEY},
     )
     def rejected_files(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        where, params = _manifest_scope(spec, context)
+        where, params = _manifest_scope(spec)
         with duckdb_connection(getattr(context.resources, WAREHOUSE_KEY)) as con:
             rows = con.execute(
                 f"SELECT m.source_file, m.rows_read, m.message FROM {LOAD_MANIFEST} m "
@@ -131,7 +122,5 @@ def build_bronze_checks(
     return [load_reconciliation, rejected_files]
 
 
-def build_all_bronze_checks(
-    partitions_def: dg.PartitionsDefinition,
-) -> list[dg.AssetChecksDefinition]:
-    return [check for spec in SOURCES for check in build_bronze_checks(spec, partitions_def)]
+def build_all_bronze_checks() -> list[dg.AssetChecksDefinition]:
+    return [check for spec in SOURCES for check in build_bronze_checks(spec)]

@@ -1,0 +1,4 @@
+{#- A Jinja string as a SQL string literal, single quotes doubled (valid on every engine). -#}
+{% macro sql_literal(text) -%}
+    '{{ text | replace("'", "''") }}'
+{%- endmacro %}

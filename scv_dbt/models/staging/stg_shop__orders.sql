@@ -1,0 +1,58 @@
+{{ config(materialized='view') }}
+-- One row per web shop order. An order delivered again (in a later file) keeps its latest
+-- loaded row. `_file_date`, the day of the landing file, is the order's event day:
+-- incremental facts read this view by `_file_date` range, and that filter reaches the
+-- bronze scan (see not_superseded).
+
+with latest as (
+    select *
+    from {{ source('bronze', 'shop_orders') }} as delivered
+    where {{ not_superseded(source('bronze', 'shop_orders'), 'delivered', 'order_id') }}
+),
+
+cleaned as (
+    select
+        trim(order_id) as order_id,
+        order_ts,
+        _file_date,
+        trim(shop_customer_id) as shop_customer_id,
+        {{ trim_to_null('customer_email') }} as customer_email_text,
+        trim(product_id) as product_id,
+        quantity,
+        unit_price,
+        total_amount,
+        lower({{ trim_to_null('order_status') }}) as order_status,
+        _source_file,
+        _source_row,
+        _batch_id,
+        _loaded_at
+    from latest
+),
+
+standardised as (
+    select
+        cleaned.*,
+        {{ normalize_email('customer_email_text') }} as customer_email
+    from cleaned
+)
+
+select
+    order_id,
+    order_ts,
+    cast(order_ts as date) as order_date,
+    _file_date,
+    shop_customer_id,
+    customer_email,
+    product_id,
+    quantity,
+    unit_price,
+    total_amount,
+    quantity * unit_price as line_amount,
+    total_amount is null as total_amount_missing,
+    order_status,
+    {{ is_unparsable('customer_email_text', 'customer_email') }} as email_unparsable,
+    _source_file,
+    _source_row,
+    _batch_id,
+    _loaded_at
+from standardised

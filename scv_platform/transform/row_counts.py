@@ -1,0 +1,49 @@
+"""Row counts of built dbt models as materialisation metadata, on either engine.
+
+dagster-dbt's ``fetch_row_counts`` queries the warehouse from this process while dbt still
+runs in its own; DuckDB has a single writer, so locally the counts are taken once dbt has
+exited (the events are held back until then). Snowflake keeps the streaming counts.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+import dagster as dg
+from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
+
+from scv_platform.resources.warehouse import duckdb_connection
+from scv_platform.warehouse.sql import quote_identifier
+
+
+def _relation(invocation: DbtCliInvocation, event: Any) -> str | None:
+    if not isinstance(event, dg.Output | dg.AssetMaterialization):
+        return None
+    unique_id = event.metadata.get("unique_id")
+    node = invocation.manifest["nodes"].get(unique_id.value if unique_id else "", {})
+    if node.get("config", {}).get("materialized") in {None, "view", "ephemeral"}:
+        return None  # counting a view runs its whole query
+    # schema.alias, not relation_name: the database part names the DuckDB file the manifest
+    # was parsed against, which need not be the warehouse this run writes to
+    return f"{quote_identifier(node['schema'])}.{quote_identifier(node['alias'])}"
+
+
+def stream_with_row_counts(
+    invocation: DbtCliInvocation, engine: str, warehouse: object
+) -> Iterator[Any]:
+    """Yield the invocation's Dagster events with ``dagster/row_count`` on built tables."""
+    if engine != "duckdb":
+        yield from invocation.stream().fetch_row_counts()
+        return
+    events = list(invocation.stream())  # dbt has exited once its event stream ends
+    relations = {id(e): r for e in events if (r := _relation(invocation, e))}
+    counts: dict[str, int] = {}
+    if relations:
+        with duckdb_connection(warehouse) as con:
+            for relation in set(relations.values()):
+                counts[relation] = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+    for event in events:
+        relation = relations.get(id(event))
+        if relation is not None and isinstance(event, dg.Output):
+            yield event.with_metadata({**event.metadata, "dagster/row_count": counts[relation]})
+        else:
+            yield event

@@ -1,0 +1,48 @@
+"""How dbt nodes become Dagster assets: keys ``[layer, model]``, groups, bronze sources."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+
+LAYER_BY_FOLDER = {"staging": "silver", "intermediate": "silver", "identity": "silver"}
+
+
+def model_layer(props: Mapping[str, Any]) -> str:
+    """The medallion layer a model belongs to: its schema (silver / gold)."""
+    schema = (props.get("config") or {}).get("schema")
+    if schema:
+        return str(schema)
+    folder = props.get("fqn", ["", "models"])[1]
+    return LAYER_BY_FOLDER.get(folder, "gold")
+
+
+class ScvDbtTranslator(DagsterDbtTranslator):
+    """Sources map onto the bronze assets, so lineage runs from landing files to marts."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            settings=DagsterDbtTranslatorSettings(
+                enable_asset_checks=True, enable_code_references=True
+            )
+        )
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        return dg.AssetKey([model_layer(dbt_resource_props), dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "source":
+            return None
+        meta_group = ((dbt_resource_props.get("config") or {}).get("meta") or {}).get("group")
+        if meta_group:
+            return str(meta_group)
+        layer = model_layer(dbt_resource_props)
+        if dbt_resource_props["resource_type"] == "seed":
+            return f"{layer}_reference"
+        fqn = dbt_resource_props.get("fqn", [])
+        return f"{layer}_{fqn[1]}" if len(fqn) > 2 else layer
