@@ -28,7 +28,15 @@ $(CURDIR)/.tools/bin/uv:
 	$(UV) sync --frozen
 	@touch $@
 
-setup: .venv/.synced
+DBT_MANIFEST := scv_dbt/target/manifest.json
+DBT_SOURCES := $(shell find scv_dbt/models scv_dbt/macros scv_dbt/seeds scv_dbt/snapshots scv_dbt/tests -type f 2>/dev/null) scv_dbt/dbt_project.yml scv_dbt/profiles.yml
+
+# dbt's manifest must exist before Dagster loads the code; re-parsed when a dbt file changes
+$(DBT_MANIFEST): .venv/.synced $(DBT_SOURCES)
+	cd scv_dbt && $(VENV_BIN)/dbt parse --quiet --profiles-dir . --target local
+	@touch $@
+
+setup: .venv/.synced $(DBT_MANIFEST)
 	@mkdir -p $(DAGSTER_HOME)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 import duckdb
 
 from scv_platform.sources.landing import LandingFile
-from scv_platform.sources.specs import Column, ColumnType, SourceSpec, header_key
+from scv_platform.sources.specs import SOURCES, Column, ColumnType, SourceSpec, header_key
 from scv_platform.sources.staging import RAW_TABLE, FileRejected, StagedFile, stage_file
 from scv_platform.warehouse.operational_tables import (
     LOAD_MANIFEST,
@@ -59,6 +59,12 @@ def ensure_bronze_table(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> Non
     columns = [f"{c.name} {c.type.value}" for c in spec.columns]
     columns += [f"{name} {sql_type}" for name, sql_type in METADATA_COLUMNS]
     con.execute(f"CREATE TABLE IF NOT EXISTS {bronze_table(spec)} ({', '.join(columns)})")
+
+
+def ensure_all_bronze_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Every bronze table exists (empty if its source never delivered), so dbt always builds."""
+    for spec in SOURCES:
+        ensure_bronze_table(con, spec)
 
 
 def _typed_expression(column: Column, raw: str) -> str:
