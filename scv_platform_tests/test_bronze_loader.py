@@ -286,3 +286,48 @@ def test_rows_read_always_equal_rows_loaded_plus_quarantined(con, landing):
     in_quarantine = len(quarantine(con, "card_transactions"))
     assert result.rows_read == 40 == in_bronze + in_quarantine
     assert (in_bronze, in_quarantine) == (30, 10)
+
+
+def test_files_loaded_together_keep_their_own_line_numbers_and_batches(con, landing):
+    for day, rows in (("2025-01-01", 3), ("2025-01-02", 5), ("2025-01-03", 2)):
+        write_csv(
+            landing / TX_DIR / f"transactions_{day}.csv",
+            TRANSACTION_HEADER,
+            [transaction_row(i, day) for i in range(rows)],
+        )
+    results = load(con, TRANSACTIONS, landing)
+    assert [r.rows_loaded for r in results] == [3, 5, 2]
+    assert len({r.batch_id for r in results}) == 3
+    per_file = con.execute(
+        "SELECT _file_date, min(_source_row), max(_source_row), count(DISTINCT _batch_id) "
+        "FROM bronze.card_transactions GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    assert [(str(d), lo, hi, b) for d, lo, hi, b in per_file] == [
+        ("2025-01-01", 2, 4, 1), ("2025-01-02", 2, 6, 1), ("2025-01-03", 2, 3, 1),
+    ]  # fmt: skip
+    ids = con.execute(
+        "SELECT transaction_id FROM bronze.card_transactions "
+        "WHERE _file_date = '2025-01-02' AND _source_row = 4"
+    ).fetchall()
+    assert ids == [("T2025-01-02-2",)]  # line 4 holds the third data row of that file
+
+
+def test_a_bad_line_in_one_file_does_not_disturb_the_files_loaded_with_it(con, landing):
+    write_csv(
+        landing / TX_DIR / "transactions_2025-01-01.csv",
+        TRANSACTION_HEADER,
+        [transaction_row(i) for i in range(3)],
+    )
+    bad = write_csv(
+        landing / TX_DIR / "transactions_2025-01-02.csv",
+        TRANSACTION_HEADER,
+        [transaction_row(1, "2025-01-02")],
+    )
+    with bad.open("a", newline="") as handle:
+        handle.write("T-short,CA1\r\n")
+    good, with_bad_line = load(con, TRANSACTIONS, landing)
+    assert (good.rows_read, good.rows_loaded) == (3, 3)
+    assert (with_bad_line.rows_read, with_bad_line.rows_loaded) == (2, 1)
+    assert quarantine(con, "card_transactions")[0][:2] == (
+        "cards/transactions/transactions_2025-01-02.csv", 3,
+    )  # fmt: skip

@@ -2,14 +2,19 @@
 
 For every file: ``rows read = rows loaded + rows quarantined``. A file already loaded with
 the same content is skipped; a file re-delivered with new content replaces its earlier rows
-(and releases their quarantine entries). Each file loads in one transaction.
+(and releases their quarantine entries). CSV files that share a header load together in one
+read and one transaction (a day range of daily files costs one statement, not one per file);
+a file with a problem only the one-file path can describe is loaded alone, in its own
+transaction.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -17,7 +22,17 @@ import duckdb
 
 from scv_platform.sources.landing import LandingFile
 from scv_platform.sources.specs import SOURCES, Column, ColumnType, SourceSpec, header_key
-from scv_platform.sources.staging import RAW_TABLE, FileRejected, StagedFile, stage_file
+from scv_platform.sources.staging import (
+    PATH_COLUMN,
+    RAW_TABLE,
+    ROW_COLUMN,
+    BatchNotStaged,
+    FileRejected,
+    StagedFile,
+    csv_header,
+    stage_csv_batch,
+    stage_file,
+)
 from scv_platform.warehouse.operational_tables import (
     LOAD_MANIFEST,
     QUARANTINE,
@@ -27,6 +42,7 @@ from scv_platform.warehouse.sql import qualified, quote_identifier, string_liter
 
 BRONZE_SCHEMA = "bronze"
 LOAD_CHECK_NAME = "bronze_load"
+FILES_TABLE = "_files"
 METADATA_COLUMNS = (
     ("_extra_columns", "VARCHAR"),
     ("_source_file", "VARCHAR NOT NULL"),
@@ -34,6 +50,10 @@ METADATA_COLUMNS = (
     ("_file_date", "DATE"),
     ("_batch_id", "VARCHAR NOT NULL"),
     ("_loaded_at", "TIMESTAMP NOT NULL"),
+)
+_QUARANTINE_COLUMNS = (
+    "source, source_file, source_row, column_name, reason, check_name, partition_key, "
+    "original_values, batch_id, run_id, quarantined_at"
 )
 
 
@@ -48,6 +68,19 @@ class FileLoadResult:
     rows_quarantined: int
     message: str | None
     batch_id: str | None
+
+
+@dataclass(frozen=True)
+class _Load:
+    """What every statement of one load shares."""
+
+    spec: SourceSpec
+    run_id: str | None
+    loaded_at: datetime
+
+    @property
+    def params(self) -> dict[str, object]:
+        return {"source": self.spec.table, "run_id": self.run_id, "loaded_at": self.loaded_at}
 
 
 def bronze_table(spec: SourceSpec) -> str:
@@ -102,10 +135,10 @@ def _problem_expressions(column: Column, raw: str, typed: str) -> list[str]:
 
 def _json_of(columns: Iterable[str]) -> str:
     pairs = ", ".join(f"{string_literal(c)}, {quote_identifier(c)}" for c in columns)
-    return f"json_object({pairs})" if pairs else "NULL"
+    return f"CAST(json_object({pairs}) AS VARCHAR)" if pairs else "NULL"
 
 
-def _map_header(spec: SourceSpec, header: list[str]) -> tuple[dict[str, str], list[str]]:
+def map_header(spec: SourceSpec, header: Sequence[str]) -> tuple[dict[str, str], list[str]]:
     """Contract column -> header cell, and the extra header cells bronze keeps as JSON."""
     by_key = spec.columns_by_key
     mapped: dict[str, str] = {}
@@ -128,83 +161,43 @@ def _map_header(spec: SourceSpec, header: list[str]) -> tuple[dict[str, str], li
     return mapped, extras
 
 
-@dataclass(frozen=True)
-class _LoadContext:
-    spec: SourceSpec
-    file: LandingFile
-    batch_id: str
-    run_id: str | None
-    loaded_at: datetime
-
-    @property
-    def partition_key(self) -> str | None:
-        return self.file.file_date.isoformat() if self.file.file_date else None
-
-    @property
-    def params(self) -> dict[str, object]:
-        return {
-            "source": self.spec.table,
-            "source_file": self.file.relative,
-            "file_date": self.file.file_date,
-            "batch_id": self.batch_id,
-            "run_id": self.run_id,
-            "loaded_at": self.loaded_at,
-            "partition_key": self.partition_key,
-        }
-
-
-def _quarantine_staged_rows(
-    con: duckdb.DuckDBPyConnection, ctx: _LoadContext, header: list[str], reason: str
-) -> int:
+def _register_files(
+    con: duckdb.DuckDBPyConnection, files: Sequence[LandingFile], batch_ids: dict[str, str]
+) -> None:
+    """The files of this load and their metadata, joined onto staged rows by path."""
+    con.execute(f"DROP TABLE IF EXISTS temp.main.{FILES_TABLE}")
     con.execute(
-        f"""
-        INSERT INTO {QUARANTINE} (source, source_file, source_row, column_name, reason,
-            check_name, partition_key, original_values, batch_id, run_id, quarantined_at)
-        SELECT $source, $source_file, _source_row, NULL, $reason, {string_literal(LOAD_CHECK_NAME)},
-               $partition_key, CAST({_json_of(header)} AS VARCHAR), $batch_id, $run_id, $loaded_at
-        FROM {RAW_TABLE}
-        """,
-        {**_params_without(ctx, "file_date"), "reason": reason},
+        f"CREATE TEMP TABLE {FILES_TABLE} (path VARCHAR, source_file VARCHAR, file_date DATE, "
+        "batch_id VARCHAR, partition_key VARCHAR)"
     )
-    return con.execute(f"SELECT count(*) FROM {RAW_TABLE}").fetchone()[0]
-
-
-def _params_without(ctx: _LoadContext, *names: str) -> dict[str, object]:
-    return {k: v for k, v in ctx.params.items() if k not in names}
-
-
-def _quarantine_rejected_lines(
-    con: duckdb.DuckDBPyConnection, ctx: _LoadContext, staged: StagedFile
-) -> int:
-    for line in staged.rejected_lines:
-        con.execute(
-            f"""
-            INSERT INTO {QUARANTINE} (source, source_file, source_row, column_name, reason,
-                check_name, partition_key, original_values, batch_id, run_id, quarantined_at)
-            VALUES ($source, $source_file, $row, $column, $reason,
-                    {string_literal(LOAD_CHECK_NAME)}, $partition_key, $original, $batch_id,
-                    $run_id, $loaded_at)
-            """,
-            {
-                **_params_without(ctx, "file_date"),
-                "row": line.source_row,
-                "column": line.column_name,
-                "reason": f"not a valid CSV record ({line.reason})",
-                "original": json.dumps({"csv_line": line.raw_line}),
-            },
-        )
-    return len(staged.rejected_lines)
+    con.executemany(
+        f"INSERT INTO {FILES_TABLE} VALUES (?, ?, ?, ?, ?)",
+        [
+            (
+                str(f.path),
+                f.relative,
+                f.file_date,
+                batch_ids[f.relative],
+                f.file_date.isoformat() if f.file_date else None,
+            )
+            for f in files
+        ],
+    )
 
 
 def _promote_rows(
-    con: duckdb.DuckDBPyConnection, ctx: _LoadContext, staged: StagedFile
-) -> tuple[int, int]:
-    """Type-check staged rows; good ones go to bronze, the others to quarantine."""
-    mapped, extras = _map_header(ctx.spec, staged.header)
+    con: duckdb.DuckDBPyConnection, load: _Load, header: list[str]
+) -> dict[str, tuple[int, int]]:
+    """Type-check staged rows; good ones go to bronze, the others to quarantine.
+
+    Returns (loaded, quarantined) per source file. Raises FileRejected before writing
+    anything when the header does not carry the contract's required columns.
+    """
+    mapped, extras = map_header(load.spec, header)
     typed_columns: list[str] = []
     problems: list[str] = []
     problem_columns: list[str] = []
-    for column in ctx.spec.columns:
+    for column in load.spec.columns:
         typed_name = quote_identifier(f"__typed_{column.name}")
         if column.name not in mapped:
             typed_columns.append(f"CAST(NULL AS {column.type.value}) AS {typed_name}")
@@ -227,194 +220,333 @@ def _promote_rows(
     con.execute(
         f"""
         CREATE TEMP TABLE _typed AS
-        SELECT *, {problem_text} AS __problems, {problem_cols} AS __problem_columns
-        FROM (SELECT *, {", ".join(typed_columns)} FROM {RAW_TABLE})
+        SELECT t.*, f.source_file AS __file, f.file_date AS __file_date,
+               f.batch_id AS __batch_id, f.partition_key AS __partition_key,
+               {problem_text} AS __problems, {problem_cols} AS __problem_columns
+        FROM (SELECT *, {", ".join(typed_columns)} FROM {RAW_TABLE}) AS t
+        JOIN {FILES_TABLE} AS f ON f.path = t.{PATH_COLUMN}
         """
     )
-    names = [c.name for c in ctx.spec.columns] + [m[0] for m in _METADATA_INSERT]
-    values = [quote_identifier(f"__typed_{c.name}") for c in ctx.spec.columns]
+    names = [c.name for c in load.spec.columns] + [name for name, _ in METADATA_COLUMNS]
+    values = [quote_identifier(f"__typed_{c.name}") for c in load.spec.columns]
     values += [
-        f"CAST({_json_of(extras)} AS VARCHAR)" if extras else "NULL",
-        *[m[1] for m in _METADATA_INSERT[1:]],
+        _json_of(extras),
+        "__file",
+        ROW_COLUMN,
+        "__file_date",
+        "__batch_id",
+        "$loaded_at",
     ]
     con.execute(
-        f"INSERT INTO {bronze_table(ctx.spec)} ({', '.join(names)}) "
+        f"INSERT INTO {bronze_table(load.spec)} ({', '.join(names)}) "
         f"SELECT {', '.join(values)} FROM _typed WHERE __problems IS NULL",
-        _params_without(ctx, "source", "run_id", "partition_key"),
+        {"loaded_at": load.loaded_at},
     )
     con.execute(
         f"""
-        INSERT INTO {QUARANTINE} (source, source_file, source_row, column_name, reason,
-            check_name, partition_key, original_values, batch_id, run_id, quarantined_at)
-        SELECT $source, $source_file, _source_row, __problem_columns, __problems,
-               {string_literal(LOAD_CHECK_NAME)}, $partition_key,
-               CAST({_json_of(staged.header)} AS VARCHAR), $batch_id, $run_id, $loaded_at
+        INSERT INTO {QUARANTINE} ({_QUARANTINE_COLUMNS})
+        SELECT $source, __file, {ROW_COLUMN}, __problem_columns, __problems,
+               {string_literal(LOAD_CHECK_NAME)}, __partition_key, {_json_of(header)},
+               __batch_id, $run_id, $loaded_at
         FROM _typed WHERE __problems IS NOT NULL
         """,
-        _params_without(ctx, "file_date"),
+        load.params,
     )
     counts = con.execute(
-        "SELECT count(*) FILTER (WHERE __problems IS NULL), "
-        "count(*) FILTER (WHERE __problems IS NOT NULL) FROM _typed"
-    ).fetchone()
+        "SELECT __file, count(*) FILTER (WHERE __problems IS NULL), "
+        "count(*) FILTER (WHERE __problems IS NOT NULL) FROM _typed GROUP BY 1"
+    ).fetchall()
     con.execute("DROP TABLE IF EXISTS temp.main._typed")
-    return counts[0], counts[1]
+    return {file: (loaded, quarantined) for file, loaded, quarantined in counts}
 
 
-_METADATA_INSERT = (
-    ("_extra_columns", None),
-    ("_source_file", "$source_file"),
-    ("_source_row", "_source_row"),
-    ("_file_date", "$file_date"),
-    ("_batch_id", "$batch_id"),
-    ("_loaded_at", "$loaded_at"),
-)
-
-
-def _current_manifest_entry(
-    con: duckdb.DuckDBPyConnection, spec: SourceSpec, source_file: str
-) -> tuple[str, str] | None:
-    return con.execute(
-        f"SELECT content_sha256, status FROM {LOAD_MANIFEST} "
-        "WHERE source = $source AND source_file = $file AND is_current",
-        {"source": spec.table, "file": source_file},
-    ).fetchone()
-
-
-def _retire_previous_load(con: duckdb.DuckDBPyConnection, ctx: _LoadContext) -> None:
+def _quarantine_staged_rows(
+    con: duckdb.DuckDBPyConnection, load: _Load, header: list[str], reason: str
+) -> int:
     con.execute(
-        f"DELETE FROM {bronze_table(ctx.spec)} WHERE _source_file = $file",
-        {"file": ctx.file.relative},
+        f"""
+        INSERT INTO {QUARANTINE} ({_QUARANTINE_COLUMNS})
+        SELECT $source, f.source_file, r.{ROW_COLUMN}, NULL, $reason,
+               {string_literal(LOAD_CHECK_NAME)}, f.partition_key, {_json_of(header)},
+               f.batch_id, $run_id, $loaded_at
+        FROM {RAW_TABLE} AS r JOIN {FILES_TABLE} AS f ON f.path = r.{PATH_COLUMN}
+        """,
+        {**load.params, "reason": reason},
+    )
+    return con.execute(f"SELECT count(*) FROM {RAW_TABLE}").fetchone()[0]
+
+
+def _quarantine_rows(
+    con: duckdb.DuckDBPyConnection,
+    load: _Load,
+    file: LandingFile,
+    batch_id: str,
+    rows: list[tuple[int | None, str | None, str, str | None]],
+) -> None:
+    """Quarantine rows that never reached a table: (row, column, reason, original JSON)."""
+    if not rows:
+        return
+    con.executemany(
+        f"INSERT INTO {QUARANTINE} ({_QUARANTINE_COLUMNS}) "
+        f"VALUES (?, ?, ?, ?, ?, {string_literal(LOAD_CHECK_NAME)}, ?, ?, ?, ?, ?)",
+        [
+            (
+                load.spec.table,
+                file.relative,
+                row,
+                column,
+                reason,
+                file.file_date.isoformat() if file.file_date else None,
+                original,
+                batch_id,
+                load.run_id,
+                load.loaded_at,
+            )
+            for row, column, reason, original in rows
+        ],
+    )
+
+
+def _manifest_entries(
+    con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: Sequence[LandingFile]
+) -> dict[str, tuple[str, str]]:
+    rows = con.execute(
+        f"SELECT source_file, content_sha256, status FROM {LOAD_MANIFEST} "
+        "WHERE source = $source AND is_current AND source_file IN (SELECT unnest($files))",
+        {"source": spec.table, "files": [f.relative for f in files]},
+    ).fetchall()
+    return {file: (digest, status) for file, digest, status in rows}
+
+
+def _retire_previous_loads(
+    con: duckdb.DuckDBPyConnection, load: _Load, source_files: list[str]
+) -> None:
+    if not source_files:
+        return
+    params = {"files": source_files}
+    con.execute(
+        f"DELETE FROM {bronze_table(load.spec)} WHERE _source_file IN (SELECT unnest($files))",
+        params,
     )
     con.execute(
         f"UPDATE {QUARANTINE} SET released_at = $now, "
         "release_reason = 'superseded: the file was loaded again' "
-        "WHERE source = $source AND source_file = $file AND released_at IS NULL "
-        f"AND check_name = {string_literal(LOAD_CHECK_NAME)}",
-        {"now": ctx.loaded_at, "source": ctx.spec.table, "file": ctx.file.relative},
+        "WHERE source = $source AND source_file IN (SELECT unnest($files)) "
+        f"AND released_at IS NULL AND check_name = {string_literal(LOAD_CHECK_NAME)}",
+        {**params, "now": load.loaded_at, "source": load.spec.table},
     )
     con.execute(
         f"UPDATE {LOAD_MANIFEST} SET is_current = false "
-        "WHERE source = $source AND source_file = $file",
-        {"source": ctx.spec.table, "file": ctx.file.relative},
+        "WHERE source = $source AND source_file IN (SELECT unnest($files))",
+        {**params, "source": load.spec.table},
     )
 
 
 def _record_manifest(
     con: duckdb.DuckDBPyConnection,
-    ctx: _LoadContext,
-    digest: str,
-    result: FileLoadResult,
-    header: list[str] | None,
+    load: _Load,
+    entries: list[tuple[LandingFile, str, FileLoadResult, list[str] | None]],
 ) -> None:
-    con.execute(
-        f"""
-        INSERT INTO {LOAD_MANIFEST} VALUES ($source, $source_file, $file_date, $size, $digest,
-            $status, $read, $loaded, $quarantined, $header, $message, $batch_id, $run_id,
-            $loaded_at, true)
-        """,
-        {
-            **_params_without(ctx, "partition_key"),
-            "size": ctx.file.size,
-            "digest": digest,
-            "status": result.status,
-            "read": result.rows_read,
-            "loaded": result.rows_loaded,
-            "quarantined": result.rows_quarantined,
-            "header": json.dumps(header) if header is not None else None,
-            "message": result.message,
-        },
+    con.executemany(
+        f"INSERT INTO {LOAD_MANIFEST} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, true)",
+        [
+            (
+                load.spec.table,
+                file.relative,
+                file.file_date,
+                file.size,
+                digest,
+                result.status,
+                result.rows_read,
+                result.rows_loaded,
+                result.rows_quarantined,
+                json.dumps(header) if header is not None else None,
+                result.message,
+                result.batch_id,
+                load.run_id,
+                load.loaded_at,
+            )
+            for file, digest, result, header in entries
+        ],
     )
 
 
-def load_file(
-    con: duckdb.DuckDBPyConnection,
+def _result(
     spec: SourceSpec,
     file: LandingFile,
-    run_id: str | None = None,
-    force: bool = False,
+    batch_id: str | None,
+    status: str,
+    counts: tuple[int, int, int],
+    message: str | None,
 ) -> FileLoadResult:
-    """Load one landing file into ``bronze.<spec.table>``; see the module docstring."""
-    digest = file.sha256()
-    previous = _current_manifest_entry(con, spec, file.relative)
-    if previous and previous[0] == digest and not force:
-        return FileLoadResult(
-            spec.table, file.relative, file.file_date, "skipped", 0, 0, 0,
-            f"already loaded with the same content (status {previous[1]})", None,
-        )  # fmt: skip
-    ctx = _LoadContext(spec, file, uuid.uuid4().hex, run_id, datetime.now(UTC).replace(tzinfo=None))
+    read, loaded, quarantined = counts
+    return FileLoadResult(
+        spec.table,
+        file.relative,
+        file.file_date,
+        status,
+        read,
+        loaded,
+        quarantined,
+        message,
+        batch_id,
+    )
+
+
+def _loaded_message(read: int, quarantined: int) -> str | None:
+    if not quarantined:
+        return None
+    return f"{quarantined} of {read} rows quarantined (see quality.quarantine)"
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN ... COMMIT, rolled back on any error."""
+    con.begin()
+    try:
+        yield
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
+
+
+def _load_batch(
+    con: duckdb.DuckDBPyConnection,
+    load: _Load,
+    files: list[LandingFile],
+    header: list[str],
+    digests: dict[str, str],
+    previous: dict[str, tuple[str, str]],
+) -> list[FileLoadResult]:
+    """Files with the same header: one read, one transaction (BatchNotStaged if it can't)."""
+    stage_csv_batch(con, [f.path for f in files], header)
+    batch_ids = {f.relative: uuid.uuid4().hex for f in files}
+    with _transaction(con):
+        _retire_previous_loads(con, load, [f.relative for f in files if f.relative in previous])
+        _register_files(con, files, batch_ids)
+        counts = _promote_rows(con, load, header)
+        results = []
+        for file in files:
+            loaded, quarantined = counts.get(file.relative, (0, 0))
+            read = loaded + quarantined
+            results.append(
+                _result(
+                    load.spec,
+                    file,
+                    batch_ids[file.relative],
+                    "loaded",
+                    (read, loaded, quarantined),
+                    _loaded_message(read, quarantined),
+                )
+            )
+        _record_manifest(
+            con,
+            load,
+            [(f, digests[f.relative], r, header) for f, r in zip(files, results, strict=True)],
+        )
+    return results
+
+
+def _load_single(
+    con: duckdb.DuckDBPyConnection,
+    load: _Load,
+    file: LandingFile,
+    digest: str,
+    replaces: bool,
+) -> FileLoadResult:
+    """One file alone: the path that can describe every way a file can be wrong."""
+    batch_id = uuid.uuid4().hex
     staged: StagedFile | None = None
     unreadable: str | None = None
     try:  # staging only writes temporary tables, so it runs before the transaction
         staged = stage_file(con, file.path)
     except FileRejected as exc:
         unreadable = f"{file.relative}: file rejected: {exc}"
-    con.begin()
-    try:
-        if previous:
-            _retire_previous_load(con, ctx)
+    with _transaction(con):
+        if replaces:
+            _retire_previous_loads(con, load, [file.relative])
+        _register_files(con, [file], {file.relative: batch_id})
         if staged is None:
-            _record_unreadable_file(con, ctx, unreadable or "unreadable")
-            result = _result(ctx, "rejected", 0, 0, 0, unreadable)
+            _quarantine_rows(con, load, file, batch_id, [(None, None, unreadable or "", None)])
+            result = _result(load.spec, file, batch_id, "rejected", (0, 0, 0), unreadable)
         else:
-            result = _load_staged(con, ctx, staged)
-        _record_manifest(con, ctx, digest, result, staged.header if staged else None)
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
+            result = _load_staged(con, load, file, batch_id, staged)
+        header = staged.header if staged else None
+        _record_manifest(con, load, [(file, digest, result, header)])
     return result
 
 
-def _result(
-    ctx: _LoadContext, status: str, read: int, loaded: int, quarantined: int, message: str | None
-) -> FileLoadResult:
-    return FileLoadResult(
-        ctx.spec.table, ctx.file.relative, ctx.file.file_date, status,
-        read, loaded, quarantined, message, ctx.batch_id,
-    )  # fmt: skip
-
-
 def _load_staged(
-    con: duckdb.DuckDBPyConnection, ctx: _LoadContext, staged: StagedFile
+    con: duckdb.DuckDBPyConnection,
+    load: _Load,
+    file: LandingFile,
+    batch_id: str,
+    staged: StagedFile,
 ) -> FileLoadResult:
+    bad_lines = [
+        (line.source_row, line.column_name, f"not a valid CSV record ({line.reason})",
+         json.dumps({"csv_line": line.raw_line}))
+        for line in staged.rejected_lines
+    ]  # fmt: skip
     try:
-        loaded, quarantined = _promote_rows(con, ctx, staged)
+        loaded, quarantined = _promote_rows(con, load, staged.header).get(file.relative, (0, 0))
     except FileRejected as exc:
-        message = f"{ctx.file.relative}: file rejected: {exc}"
-        quarantined = _quarantine_staged_rows(con, ctx, staged.header, message)
-        quarantined += _quarantine_rejected_lines(con, ctx, staged)
-        return _result(ctx, "rejected", staged.rows_read, 0, quarantined, message)
-    quarantined += _quarantine_rejected_lines(con, ctx, staged)
-    message = (
-        f"{quarantined} of {staged.rows_read} rows quarantined (see quality.quarantine)"
-        if quarantined
-        else None
-    )
-    return _result(ctx, "loaded", staged.rows_read, loaded, quarantined, message)
+        message = f"{file.relative}: file rejected: {exc}"
+        quarantined = _quarantine_staged_rows(con, load, staged.header, message)
+        _quarantine_rows(con, load, file, batch_id, bad_lines)
+        counts = (staged.rows_read, 0, quarantined + len(bad_lines))
+        return _result(load.spec, file, batch_id, "rejected", counts, message)
+    _quarantine_rows(con, load, file, batch_id, bad_lines)
+    quarantined += len(bad_lines)
+    counts = (staged.rows_read, loaded, quarantined)
+    message = _loaded_message(staged.rows_read, quarantined)
+    return _result(load.spec, file, batch_id, "loaded", counts, message)
 
 
-def _record_unreadable_file(
-    con: duckdb.DuckDBPyConnection, ctx: _LoadContext, message: str
-) -> None:
-    """A file with no readable rows still leaves a trace in quarantine (source_row empty)."""
-    con.execute(
-        f"""
-        INSERT INTO {QUARANTINE} (source, source_file, source_row, column_name, reason,
-            check_name, partition_key, original_values, batch_id, run_id, quarantined_at)
-        VALUES ($source, $source_file, NULL, NULL, $reason, {string_literal(LOAD_CHECK_NAME)},
-                $partition_key, NULL, $batch_id, $run_id, $loaded_at)
-        """,
-        {**_params_without(ctx, "file_date"), "reason": message},
-    )
+def _batchable_header(spec: SourceSpec, file: LandingFile) -> tuple[str, ...] | None:
+    """The header of a CSV file that can load with others, or None for the one-file path."""
+    if file.path.suffix.lower() not in {".csv", ".gz"} or file.size == 0:
+        return None
+    try:
+        header = csv_header(file.path)
+        map_header(spec, header)
+    except FileRejected:
+        return None
+    return tuple(header)
 
 
 def load_files(
     con: duckdb.DuckDBPyConnection,
     spec: SourceSpec,
-    files: Iterable[LandingFile],
+    files: Sequence[LandingFile],
     run_id: str | None = None,
     force: bool = False,
 ) -> list[FileLoadResult]:
+    """Load ``files`` into ``bronze.<spec.table>``; see the module docstring."""
     ensure_bronze_table(con, spec)
-    return [load_file(con, spec, f, run_id=run_id, force=force) for f in files]
+    load = _Load(spec, run_id, datetime.now(UTC).replace(tzinfo=None))
+    previous = _manifest_entries(con, spec, files) if files else {}
+    digests = {f.relative: f.sha256() for f in files}
+    results: dict[str, FileLoadResult] = {}
+    groups: dict[tuple[str, ...], list[LandingFile]] = defaultdict(list)
+    singles: list[LandingFile] = []
+    for file in files:
+        earlier = previous.get(file.relative)
+        if earlier and earlier[0] == digests[file.relative] and not force:
+            message = f"already loaded with the same content (status {earlier[1]})"
+            results[file.relative] = _result(spec, file, None, "skipped", (0, 0, 0), message)
+        elif (header := _batchable_header(spec, file)) is not None:
+            groups[header].append(file)
+        else:
+            singles.append(file)
+    for header, group in groups.items():
+        try:
+            batch = _load_batch(con, load, group, list(header), digests, previous)
+            results |= {r.source_file: r for r in batch}
+        except BatchNotStaged:
+            singles += group
+    for file in singles:
+        replaces = file.relative in previous
+        results[file.relative] = _load_single(con, load, file, digests[file.relative], replaces)
+    return [results[f.relative] for f in files]

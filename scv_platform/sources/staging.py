@@ -1,8 +1,9 @@
-"""Stage one landing file into a DuckDB temporary table ``_raw`` of text columns.
+"""Stage landing files into a DuckDB temporary table ``_raw`` of text columns.
 
 Every file kind ends up the same way: the file's own header as VARCHAR columns plus
-``_source_row`` (CSV: line number with the header as line 1; Parquet: row number;
-workbooks: the Excel row). Lines that are not valid CSV records are collected as rejects.
+``__scv_path`` (the file) and ``__scv_row`` (CSV: line number with the header as line 1;
+Parquet: row number; workbooks: the Excel row). Several CSV files with the same header are
+staged by one ``read_csv`` call. Lines that are not valid CSV records are collected as rejects.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,10 +22,16 @@ from scv_platform.sources.workbook import WorkbookError, read_customers_sheet
 from scv_platform.warehouse.sql import quote_identifier
 
 RAW_TABLE = "_raw"
+PATH_COLUMN = "__scv_path"
+ROW_COLUMN = "__scv_row"
 
 
 class FileRejected(Exception):
     """The whole file cannot be loaded; the message names the reason for a person."""
+
+
+class BatchNotStaged(Exception):
+    """Files staged together need the one-file path (a bad line or an unreadable file)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,8 @@ class StagedFile:
         return self.rows + len(self.rejected_lines)
 
 
-def _csv_header(path: Path) -> list[str]:
+def csv_header(path: Path) -> list[str]:
+    """The header row of a CSV or CSV.gz file, read without DuckDB (cheap)."""
     opener = gzip.open if path.name.endswith(".gz") else open
     try:
         with opener(path, "rb") as raw:
@@ -55,6 +64,9 @@ def _csv_header(path: Path) -> list[str]:
         raise FileRejected(f"cannot read the header row ({type(exc).__name__}: {exc})") from exc
     if not first or all(not cell.strip() for cell in first):
         raise FileRejected("file is empty: no header row")
+    if len(set(first)) != len(first):
+        duplicates = sorted({h for h in first if first.count(h) > 1})
+        raise FileRejected(f"duplicate header column(s): {', '.join(duplicates)}")
     return first
 
 
@@ -63,25 +75,47 @@ def _drop_temp(con: duckdb.DuckDBPyConnection, *names: str) -> None:
         con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
 
 
-def stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
-    header = _csv_header(path)
-    if len(set(header)) != len(header):
-        duplicates = sorted({h for h in header if header.count(h) > 1})
-        raise FileRejected(f"duplicate header column(s): {', '.join(duplicates)}")
+def _read_csv_sql(header: list[str]) -> tuple[str, dict[str, object]]:
+    sql = f"""
+        CREATE TEMP TABLE {RAW_TABLE} AS
+        SELECT * EXCLUDE (ordinality),
+               ordinality - min(ordinality) OVER (PARTITION BY {PATH_COLUMN}) + 2
+                   AS {ROW_COLUMN}
+        FROM read_csv($paths, header = true, auto_detect = false, delim = ',', quote = '"',
+                      escape = '"', columns = $columns, compression = 'auto',
+                      filename = '{PATH_COLUMN}', ignore_errors = true, store_rejects = true,
+                      rejects_table = '_rejects', rejects_scan = '_rejects_scan')
+             WITH ORDINALITY
+    """
+    return sql, {"columns": {name: "VARCHAR" for name in header}}
+
+
+def stage_csv_batch(
+    con: duckdb.DuckDBPyConnection, paths: Sequence[Path], header: list[str]
+) -> int:
+    """Stage CSV files that share ``header`` in one read; raise if one needs the slow path.
+
+    Rows keep their order within each file, so a row's line is its position in its file.
+    """
     _drop_temp(con, RAW_TABLE, "_rejects", "_rejects_scan")
+    sql, params = _read_csv_sql(header)
     try:
-        con.execute(
-            f"""
-            CREATE TEMP TABLE {RAW_TABLE} AS
-            SELECT * EXCLUDE (ordinality), ordinality + 1 AS _source_row
-            FROM read_csv($path, header = true, auto_detect = false, delim = ',', quote = '"',
-                          escape = '"', columns = $columns, compression = 'auto',
-                          ignore_errors = true, store_rejects = true,
-                          rejects_table = '_rejects', rejects_scan = '_rejects_scan')
-                 WITH ORDINALITY
-            """,
-            {"path": str(path), "columns": {name: "VARCHAR" for name in header}},
-        )
+        con.execute(sql, {**params, "paths": [str(p) for p in paths]})
+    except duckdb.Error as exc:
+        raise BatchNotStaged(str(exc).splitlines()[0]) from exc
+    rejected = con.execute("SELECT count(*) FROM _rejects").fetchone()[0]
+    _drop_temp(con, "_rejects", "_rejects_scan")
+    if rejected:
+        raise BatchNotStaged(f"{rejected} lines are not valid CSV records")
+    return con.execute(f"SELECT count(*) FROM {RAW_TABLE}").fetchone()[0]
+
+
+def stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
+    header = csv_header(path)
+    _drop_temp(con, RAW_TABLE, "_rejects", "_rejects_scan")
+    sql, params = _read_csv_sql(header)
+    try:
+        con.execute(sql, {**params, "paths": [str(path)]})
     except duckdb.Error as exc:
         reason = str(exc).strip().splitlines()[0]
         raise FileRejected(f"the CSV reader could not parse the file ({reason})") from exc
@@ -107,13 +141,13 @@ def _renumber_around_rejects(
     """Give good rows their real line numbers when rejected lines sit between them."""
     con.execute(
         f"""
-        UPDATE {RAW_TABLE} SET _source_row = line_map.line
+        UPDATE {RAW_TABLE} SET {ROW_COLUMN} = line_map.line
         FROM (
             SELECT line, row_number() OVER (ORDER BY line) + 1 AS emitted
             FROM range(2, $last + 1) AS lines(line)
             WHERE line NOT IN (SELECT unnest($rejected::BIGINT[]))
         ) AS line_map
-        WHERE line_map.emitted = {RAW_TABLE}._source_row
+        WHERE line_map.emitted = {RAW_TABLE}.{ROW_COLUMN}
         """,
         {"last": rows + len(rejected_lines) + 1, "rejected": rejected_lines},
     )
@@ -129,8 +163,8 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
     )
     _drop_temp(con, RAW_TABLE)
     con.execute(
-        f"CREATE TEMP TABLE {RAW_TABLE} AS SELECT {columns}, file_row_number + 1 AS _source_row "
-        "FROM read_parquet($path, file_row_number = true)",
+        f"CREATE TEMP TABLE {RAW_TABLE} AS SELECT {columns}, $path AS {PATH_COLUMN}, "
+        f"file_row_number + 1 AS {ROW_COLUMN} FROM read_parquet($path, file_row_number = true)",
         {"path": str(path)},
     )
     rows = con.execute(f"SELECT count(*) FROM {RAW_TABLE}").fetchone()[0]
@@ -145,13 +179,15 @@ def stage_workbook(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
     if len(set(table.header)) != len(table.header):
         duplicates = sorted({h for h in table.header if table.header.count(h) > 1})
         raise FileRejected(f"duplicate header column(s): {', '.join(duplicates)}")
+    frame = table.rows.rename(columns={"_source_row": ROW_COLUMN})
+    frame[PATH_COLUMN] = str(path)
     _drop_temp(con, RAW_TABLE)
-    con.register("_workbook_frame", table.rows)
+    con.register("_workbook_frame", frame)
     try:
         con.execute(f"CREATE TEMP TABLE {RAW_TABLE} AS SELECT * FROM _workbook_frame")
     finally:
         con.unregister("_workbook_frame")
-    return StagedFile(header=table.header, rows=len(table.rows))
+    return StagedFile(header=table.header, rows=len(frame))
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
