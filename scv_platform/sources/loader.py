@@ -29,7 +29,9 @@ from scv_platform.sources.staging import (
     BatchNotStaged,
     FileRejected,
     StagedFile,
+    check_batch_rejects,
     csv_header,
+    drop_staged,
     stage_csv_batch,
     stage_file,
 )
@@ -43,6 +45,7 @@ from scv_platform.warehouse.sql import qualified, quote_identifier, string_liter
 BRONZE_SCHEMA = "bronze"
 LOAD_CHECK_NAME = "bronze_load"
 FILES_TABLE = "_files"
+BATCH_BYTES = 64 * 1024 * 1024  # files read together stay under this size (bounds memory)
 METADATA_COLUMNS = (
     ("_extra_columns", "VARCHAR"),
     ("_source_file", "VARCHAR NOT NULL"),
@@ -216,37 +219,36 @@ def _promote_rows(
     problem_cols = (
         f"nullif(concat_ws(',', {', '.join(problem_columns)}), '')" if problem_columns else "NULL"
     )
+    typed_names = [quote_identifier(f"__typed_{c.name}") for c in load.spec.columns]
     con.execute("DROP TABLE IF EXISTS temp.main._typed")
     con.execute(
         f"""
         CREATE TEMP TABLE _typed AS
-        SELECT t.*, f.source_file AS __file, f.file_date AS __file_date,
-               f.batch_id AS __batch_id, f.partition_key AS __partition_key,
-               {problem_text} AS __problems, {problem_cols} AS __problem_columns
-        FROM (SELECT *, {", ".join(typed_columns)} FROM {RAW_TABLE}) AS t
+        SELECT {", ".join(typed_names)}, {_json_of(extras)} AS __extra, {ROW_COLUMN},
+               __problems, __problem_columns,
+               CASE WHEN __problems IS NOT NULL THEN {_json_of(header)} END AS __original,
+               f.source_file AS __file, f.file_date AS __file_date, f.batch_id AS __batch_id,
+               f.partition_key AS __partition_key
+        FROM (
+            SELECT *, {problem_text} AS __problems, {problem_cols} AS __problem_columns
+            FROM (SELECT *, {", ".join(typed_columns)} FROM {RAW_TABLE})
+        ) AS t
         JOIN {FILES_TABLE} AS f ON f.path = t.{PATH_COLUMN}
         """
     )
+    drop_staged(con)  # free the text copy early
     names = [c.name for c in load.spec.columns] + [name for name, _ in METADATA_COLUMNS]
-    values = [quote_identifier(f"__typed_{c.name}") for c in load.spec.columns]
-    values += [
-        _json_of(extras),
-        "__file",
-        ROW_COLUMN,
-        "__file_date",
-        "__batch_id",
-        "$loaded_at",
-    ]
+    values = [*typed_names, "__extra", "__file", ROW_COLUMN, "__file_date", "__batch_id"]
     con.execute(
         f"INSERT INTO {bronze_table(load.spec)} ({', '.join(names)}) "
-        f"SELECT {', '.join(values)} FROM _typed WHERE __problems IS NULL",
+        f"SELECT {', '.join(values)}, $loaded_at FROM _typed WHERE __problems IS NULL",
         {"loaded_at": load.loaded_at},
     )
     con.execute(
         f"""
         INSERT INTO {QUARANTINE} ({_QUARANTINE_COLUMNS})
         SELECT $source, __file, {ROW_COLUMN}, __problem_columns, __problems,
-               {string_literal(LOAD_CHECK_NAME)}, __partition_key, {_json_of(header)},
+               {string_literal(LOAD_CHECK_NAME)}, __partition_key, __original,
                __batch_id, $run_id, $loaded_at
         FROM _typed WHERE __problems IS NOT NULL
         """,
@@ -425,7 +427,11 @@ def _load_batch(
     with _transaction(con):
         _retire_previous_loads(con, load, [f.relative for f in files if f.relative in previous])
         _register_files(con, files, batch_ids)
-        counts = _promote_rows(con, load, header)
+        try:
+            counts = _promote_rows(con, load, header)
+        except duckdb.Error as exc:  # the reader failed on one of the files
+            raise BatchNotStaged(str(exc).splitlines()[0]) from exc
+        check_batch_rejects(con)
         results = []
         for file in files:
             loaded, quarantined = counts.get(file.relative, (0, 0))
@@ -504,6 +510,19 @@ def _load_staged(
     return _result(load.spec, file, batch_id, "loaded", counts, message)
 
 
+def _size_bounded(files: list[LandingFile], limit: int = BATCH_BYTES) -> list[list[LandingFile]]:
+    """Consecutive runs of files whose sizes add up to at most ``limit`` (one file at least)."""
+    batches: list[list[LandingFile]] = []
+    size = 0
+    for file in files:
+        if not batches or size + file.size > limit:
+            batches.append([])
+            size = 0
+        batches[-1].append(file)
+        size += file.size
+    return batches
+
+
 def _batchable_header(spec: SourceSpec, file: LandingFile) -> tuple[str, ...] | None:
     """The header of a CSV file that can load with others, or None for the one-file path."""
     if file.path.suffix.lower() not in {".csv", ".gz"} or file.size == 0:
@@ -541,11 +560,12 @@ def load_files(
         else:
             singles.append(file)
     for header, group in groups.items():
-        try:
-            batch = _load_batch(con, load, group, list(header), digests, previous)
-            results |= {r.source_file: r for r in batch}
-        except BatchNotStaged:
-            singles += group
+        for files_together in _size_bounded(group):
+            try:
+                batch = _load_batch(con, load, files_together, list(header), digests, previous)
+                results |= {r.source_file: r for r in batch}
+            except BatchNotStaged:
+                singles += files_together
     for file in singles:
         replaces = file.relative in previous
         results[file.relative] = _load_single(con, load, file, digests[file.relative], replaces)

@@ -19,7 +19,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 from scv_platform.sources.workbook import WorkbookError, read_customers_sheet
-from scv_platform.warehouse.sql import quote_identifier
+from scv_platform.warehouse.sql import quote_identifier, string_literal
 
 RAW_TABLE = "_raw"
 PATH_COLUMN = "__scv_path"
@@ -75,47 +75,64 @@ def _drop_temp(con: duckdb.DuckDBPyConnection, *names: str) -> None:
         con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
 
 
-def _read_csv_sql(header: list[str]) -> tuple[str, dict[str, object]]:
-    sql = f"""
-        CREATE TEMP TABLE {RAW_TABLE} AS
+def drop_staged(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop ``_raw``, a view for batches and a table for single files."""
+    is_view = con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE view_name = $name AND temporary",
+        {"name": RAW_TABLE},
+    ).fetchone()[0]
+    con.execute(f"DROP {'VIEW' if is_view else 'TABLE'} IF EXISTS temp.main.{RAW_TABLE}")
+
+
+def _read_csv_select(paths: Sequence[Path], header: list[str]) -> str:
+    """SELECT over ``read_csv`` with each row's line in its own file (header = line 1).
+
+    Paths and header names are embedded as quoted literals, so the text can define a view.
+    """
+    path_list = ", ".join(string_literal(str(p)) for p in paths)
+    columns = ", ".join(f"{string_literal(name)}: 'VARCHAR'" for name in header)
+    return f"""
         SELECT * EXCLUDE (ordinality),
                ordinality - min(ordinality) OVER (PARTITION BY {PATH_COLUMN}) + 2
                    AS {ROW_COLUMN}
-        FROM read_csv($paths, header = true, auto_detect = false, delim = ',', quote = '"',
-                      escape = '"', columns = $columns, compression = 'auto',
-                      filename = '{PATH_COLUMN}', ignore_errors = true, store_rejects = true,
-                      rejects_table = '_rejects', rejects_scan = '_rejects_scan')
+        FROM read_csv([{path_list}], header = true, auto_detect = false, delim = ',',
+                      quote = '"', escape = '"', columns = {{{columns}}},
+                      compression = 'auto', filename = '{PATH_COLUMN}', ignore_errors = true,
+                      store_rejects = true, rejects_table = '_rejects',
+                      rejects_scan = '_rejects_scan')
              WITH ORDINALITY
     """
-    return sql, {"columns": {name: "VARCHAR" for name in header}}
 
 
 def stage_csv_batch(
     con: duckdb.DuckDBPyConnection, paths: Sequence[Path], header: list[str]
-) -> int:
-    """Stage CSV files that share ``header`` in one read; raise if one needs the slow path.
+) -> None:
+    """Stage CSV files that share ``header`` as a view: they are parsed once, when promoted.
 
     Rows keep their order within each file, so a row's line is its position in its file.
+    Call :func:`check_batch_rejects` after reading the view.
     """
-    _drop_temp(con, RAW_TABLE, "_rejects", "_rejects_scan")
-    sql, params = _read_csv_sql(header)
-    try:
-        con.execute(sql, {**params, "paths": [str(p) for p in paths]})
-    except duckdb.Error as exc:
-        raise BatchNotStaged(str(exc).splitlines()[0]) from exc
-    rejected = con.execute("SELECT count(*) FROM _rejects").fetchone()[0]
     _drop_temp(con, "_rejects", "_rejects_scan")
+    drop_staged(con)
+    con.execute(f"CREATE TEMP VIEW {RAW_TABLE} AS {_read_csv_select(paths, header)}")
+
+
+def check_batch_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    """Raise BatchNotStaged when the batch had lines that are not valid CSV records."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = '_rejects' AND temporary"
+    ).fetchone()[0]
+    rejected = con.execute("SELECT count(*) FROM _rejects").fetchone()[0] if exists else 0
     if rejected:
         raise BatchNotStaged(f"{rejected} lines are not valid CSV records")
-    return con.execute(f"SELECT count(*) FROM {RAW_TABLE}").fetchone()[0]
 
 
 def stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
     header = csv_header(path)
-    _drop_temp(con, RAW_TABLE, "_rejects", "_rejects_scan")
-    sql, params = _read_csv_sql(header)
+    _drop_temp(con, "_rejects", "_rejects_scan")
+    drop_staged(con)
     try:
-        con.execute(sql, {**params, "paths": [str(path)]})
+        con.execute(f"CREATE TEMP TABLE {RAW_TABLE} AS {_read_csv_select([path], header)}")
     except duckdb.Error as exc:
         reason = str(exc).strip().splitlines()[0]
         raise FileRejected(f"the CSV reader could not parse the file ({reason})") from exc
@@ -161,7 +178,7 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
     columns = ", ".join(
         f"CAST({quote_identifier(name)} AS VARCHAR) AS {quote_identifier(name)}" for name in header
     )
-    _drop_temp(con, RAW_TABLE)
+    drop_staged(con)
     con.execute(
         f"CREATE TEMP TABLE {RAW_TABLE} AS SELECT {columns}, $path AS {PATH_COLUMN}, "
         f"file_row_number + 1 AS {ROW_COLUMN} FROM read_parquet($path, file_row_number = true)",
@@ -181,7 +198,7 @@ def stage_workbook(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
         raise FileRejected(f"duplicate header column(s): {', '.join(duplicates)}")
     frame = table.rows.rename(columns={"_source_row": ROW_COLUMN})
     frame[PATH_COLUMN] = str(path)
-    _drop_temp(con, RAW_TABLE)
+    drop_staged(con)
     con.register("_workbook_frame", frame)
     try:
         con.execute(f"CREATE TEMP TABLE {RAW_TABLE} AS SELECT * FROM _workbook_frame")
