@@ -78,7 +78,8 @@ def _run(args: argparse.Namespace) -> int:
         header.append(f"Absent source folders (nothing loaded from them): {', '.join(absent)}")
     if plan.partition_range:
         header.append(
-            f"Day partitions: {plan.first_day} .. {plan.last_day} ({plan.days} days) in one run"
+            f"Day partitions: {plan.first_day} .. {plan.last_day} ({plan.days} days), "
+            "each daily stage in one run"
         )
     if plan.note:
         header.append(f"Note: {plan.note}")
@@ -91,7 +92,7 @@ def _run(args: argparse.Namespace) -> int:
     print()
     if settings.is_local:
         print(f"Warehouse (DuckDB): {settings.warehouse_path}")
-    print(f"Dagster instance:   {home} (run {summary.run_id})")
+    print(f"Dagster instance:   {home} (runs {', '.join(r[:8] for r in summary.run_ids)})")
     print(f"UI:                 make ui  ->  {UI_URL}")
     return summary.exit_code
 
