@@ -12,6 +12,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "scv_dbt"
@@ -221,23 +224,37 @@ class SimulationSettings:
         return dataclasses.replace(self, **given)
 
 
-def load_simulation_settings() -> SimulationSettings:
-    defaults = SimulationSettings()
+def dataclass_from_env(cls: type[T], prefix: str) -> T:
+    """A settings dataclass: its defaults, overridden by ``<prefix><FIELD NAME>`` variables.
+
+    Each variable is parsed like its field's default (int, float, date or text).
+    """
     values: dict[str, object] = {}
-    for spec in dataclasses.fields(SimulationSettings):
-        name = f"SCV_SIM_{spec.name.upper()}"
-        current = getattr(defaults, spec.name)
-        if isinstance(current, bool):
+    for spec in dataclasses.fields(cls):  # type: ignore[arg-type]
+        name = f"{prefix}{spec.name.upper()}"
+        default = spec.default if spec.default is not dataclasses.MISSING else None
+        if default is None and spec.default_factory is not dataclasses.MISSING:
+            default = spec.default_factory()
+        if _env(name) is None:
             continue
-        if isinstance(current, int):
-            values[spec.name] = _env_int(name, current)
-        elif isinstance(current, float):
-            values[spec.name] = _env_float(name, current)
-        elif isinstance(current, date):
-            values[spec.name] = _env_date(name) or current
+        if isinstance(default, bool):
+            values[spec.name] = (_env(name) or "").lower() in {"1", "true", "yes"}
+        elif isinstance(default, int):
+            values[spec.name] = _env_int(name, default)
+        elif isinstance(default, float):
+            values[spec.name] = _env_float(name, default)
+        elif isinstance(default, date):
+            values[spec.name] = _env_date(name)
         else:
-            values[spec.name] = _env(name, str(current))
-    settings = SimulationSettings(**values)  # type: ignore[arg-type]
+            values[spec.name] = _env(name)
+    try:
+        return cls(**values)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"{prefix}* settings: {exc}") from exc
+
+
+def load_simulation_settings() -> SimulationSettings:
+    settings = dataclass_from_env(SimulationSettings, "SCV_SIM_")
     if settings.customers <= 0 or settings.days <= 0:
         raise SettingsError("simulated customers and days must be positive")
     if settings.transaction_file_format not in {"csv", "csv.gz", "parquet", "mixed"}:

@@ -1,0 +1,247 @@
+"""Identity resolution end to end, without Dagster: inputs in, crosswalk and friends out."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from scv_platform.identity.aliases import alias_links
+from scv_platform.identity.clustering import ACCEPTED, REDUNDANT, Clusters, cluster
+from scv_platform.identity.config import IdentityConfig
+from scv_platform.identity.features import prepare_records
+from scv_platform.identity.model import ModelResult, train_and_predict
+from scv_platform.identity.overrides import Overrides, parse_overrides
+from scv_platform.identity.rules import (
+    RECORDS_VIEW,
+    RULE_SPLINK,
+    card_holders,
+    deterministic_links,
+)
+from scv_platform.identity.stable_ids import assign_ids
+from scv_platform.identity.tables import (
+    CANDIDATE_COLUMNS,
+    CROSSWALK_COLUMNS,
+    IdentityInputs,
+    PreviousState,
+    identity_keys,
+)
+
+
+@dataclass
+class Resolution:
+    crosswalk: pd.DataFrame
+    links: pd.DataFrame
+    explanations: pd.DataFrame
+    lineage: pd.DataFrame
+    model: ModelResult
+    stats: dict[str, object]
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class DuplicateIdentityError(ValueError):
+    """The candidates hold the same (source_system, source_record_id) twice."""
+
+
+def _split_keys(frame: pd.DataFrame, side: str, records: pd.DataFrame) -> pd.DataFrame:
+    lookup = records.set_index("unique_id")[["source_system", "source_record_id"]]
+    found = lookup.reindex(frame[f"unique_id_{side}"])
+    return frame.assign(
+        **{
+            f"source_system_{side}": found["source_system"].to_numpy(),
+            f"source_record_id_{side}": found["source_record_id"].to_numpy(),
+        }
+    )
+
+
+def _remaining_pairs(
+    predictions: pd.DataFrame, evidence: pd.DataFrame, nodes: pd.DataFrame, threshold: float
+) -> pd.DataFrame:
+    """Splink pairs at or above the threshold whose identities the deterministic rules and
+    merge overrides have not already put together (directly or through others)."""
+    linked = predictions[predictions["match_probability"] >= threshold]
+    if linked.empty or evidence.empty:
+        return linked
+    components = cluster(
+        nodes, evidence.assign(match_probability=np.nan), never_merge=[]
+    ).members.set_index("unique_id")["cluster_key"]
+    same = (
+        components.reindex(linked["unique_id_l"]).to_numpy()
+        == components.reindex(linked["unique_id_r"]).to_numpy()
+    )
+    return linked[~same]
+
+
+def _checked_records(candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """All candidate columns (missing optional ones as NULL) and the prepared records."""
+    missing = {"source_system", "source_record_id"} - set(candidates.columns)
+    if missing:
+        raise ValueError(f"the candidates lack the key columns {sorted(missing)}")
+    candidates = candidates.reindex(columns=list(CANDIDATE_COLUMNS))
+    records = prepare_records(candidates)
+    duplicated = records["unique_id"].duplicated(keep=False)
+    if duplicated.any():
+        sample = ", ".join(records.loc[duplicated, "unique_id"].head(5))
+        raise DuplicateIdentityError(
+            f"{int(duplicated.sum())} candidate rows share a (source_system, source_record_id), "
+            f"e.g. {sample}. int_identity__candidates must hold one row per source identity."
+        )
+    return candidates, records
+
+
+@dataclass
+class _Linked:
+    links: pd.DataFrame  # every link, with its clustering status
+    clusters: Clusters
+    splink_links: pd.DataFrame  # Splink pairs at or above the threshold, not yet joined
+    model: ModelResult
+    alias_counts: dict[str, int]
+
+
+def _link_and_cluster(
+    candidates: pd.DataFrame,
+    records: pd.DataFrame,
+    inputs: IdentityInputs,
+    overrides: Overrides,
+    config: IdentityConfig,
+    notes: list[str],
+    timings: dict[str, float],
+) -> _Linked:
+    """Rules, model, first clustering, e-mail aliases, final clustering."""
+    started = time.perf_counter()
+    nodes = records[["unique_id", "source_system"]]
+    con = duckdb.connect()  # Splink's own in-memory database: the warehouse stays free
+    try:
+        con.register("_identity_records_frame", records)
+        con.execute(f"CREATE TABLE {RECORDS_VIEW} AS SELECT * FROM _identity_records_frame")
+        con.unregister("_identity_records_frame")
+        rule_links = deterministic_links(con, card_holders(candidates, inputs.card_links), config)
+        timings["rules_s"] = time.perf_counter() - started
+        model = train_and_predict(con, config, len(records))
+        timings.update(model.timings)
+        notes += model.notes
+        if not model.trained and len(records) < config.min_identities_for_model:
+            notes.append(
+                f"Only {len(records)} identities (fewer than {config.min_identities_for_model}): "
+                "the probabilistic model was not trained; deterministic rules only."
+            )
+        t = time.perf_counter()
+        evidence = pd.concat([overrides.merge_links, rule_links], ignore_index=True)
+        splink_links = _remaining_pairs(model.predictions, evidence, nodes, config.match_threshold)
+        links = pd.concat(
+            [
+                evidence.assign(match_probability=np.nan),
+                splink_links[["unique_id_l", "unique_id_r", "match_probability"]].assign(
+                    match_rule=RULE_SPLINK, rules=RULE_SPLINK
+                ),
+            ],
+            ignore_index=True,
+        )
+        first_pass = cluster(nodes, links, overrides.never_merge)
+        aliases, alias_counts = alias_links(con, first_pass.members)
+    finally:
+        con.close()
+    links = pd.concat([links, aliases.assign(match_probability=np.nan)], ignore_index=True)
+    clusters = cluster(nodes, links, overrides.never_merge)
+    timings["clustering_s"] = time.perf_counter() - t
+    return _Linked(clusters.links, clusters, splink_links, model, alias_counts)
+
+
+def resolve(
+    inputs: IdentityInputs,
+    previous: PreviousState,
+    config: IdentityConfig,
+    resolved_at: datetime,
+) -> Resolution:
+    """Rules, model, clustering and stable ids over ``inputs``; nothing is written."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    candidates, records = _checked_records(inputs.candidates)
+    notes = list(inputs.notes)
+    overrides = parse_overrides(inputs.overrides, records["unique_id"])
+    notes += overrides.notes
+    linked = _link_and_cluster(candidates, records, inputs, overrides, config, notes, timings)
+
+    members = linked.clusters.members.merge(
+        records[["unique_id", "source_system", "source_record_id"]], on="unique_id"
+    )
+    prev = previous.crosswalk.assign(
+        unique_id=identity_keys(
+            previous.crosswalk["source_system"], previous.crosswalk["source_record_id"]
+        )
+    )
+    ids, lineage = assign_ids(members, prev, previous.issued_ids, resolved_at)
+    members["scv_customer_id"] = ids.to_numpy()
+    crosswalk = members.assign(resolved_at=resolved_at)[
+        [name for name, _ in CROSSWALK_COLUMNS]
+    ].sort_values(["source_system", "source_record_id"], ignore_index=True)
+
+    id_of = members.set_index("unique_id")["scv_customer_id"]
+    links = _split_keys(_split_keys(linked.links, "l", records), "r", records)
+    links["scv_customer_id"] = np.where(
+        links["status"].isin([ACCEPTED, REDUNDANT]),
+        id_of.reindex(links["unique_id_l"]).to_numpy(),
+        None,
+    )
+    links["resolved_at"] = resolved_at
+
+    explanations = _explanations(linked.splink_links, links, id_of, linked.model, resolved_at)
+    timings["total_s"] = time.perf_counter() - started
+    stats = _stats(records, crosswalk, links, linked.model, config, lineage)
+    stats["email_alias"] = linked.alias_counts
+    return Resolution(crosswalk, links, explanations, lineage, linked.model, stats, notes, timings)
+
+
+def _explanations(
+    splink_links: pd.DataFrame,
+    links: pd.DataFrame,
+    id_of: pd.Series,
+    model: ModelResult,
+    resolved_at: datetime,
+) -> pd.DataFrame:
+    status = links[links["match_rule"] == RULE_SPLINK].set_index(["unique_id_l", "unique_id_r"])[
+        ["status", "source_system_l", "source_record_id_l", "source_system_r", "source_record_id_r"]
+    ]
+    out = splink_links.join(status, on=["unique_id_l", "unique_id_r"])
+    out = out.assign(
+        scv_customer_id_l=id_of.reindex(out["unique_id_l"]).to_numpy(),
+        scv_customer_id_r=id_of.reindex(out["unique_id_r"]).to_numpy(),
+        prior_match_weight=model.prior_match_weight,
+        resolved_at=resolved_at,
+    )
+    return out.sort_values("match_probability", ascending=False, ignore_index=True)
+
+
+def _stats(
+    records: pd.DataFrame,
+    crosswalk: pd.DataFrame,
+    links: pd.DataFrame,
+    model: ModelResult,
+    config: IdentityConfig,
+    lineage: pd.DataFrame,
+) -> dict[str, object]:
+    sizes = crosswalk.groupby("scv_customer_id").size()
+    by_status = links.groupby(["match_rule", "status"]).size()
+    predictions = model.predictions
+    near = predictions[
+        (predictions["match_probability"] < config.match_threshold)
+        & (predictions["match_probability"] >= 0.5)
+    ]
+    return {
+        "identities": len(records),
+        "identities_by_system": records.groupby("source_system").size().to_dict(),
+        "clusters": int(sizes.size),
+        "clusters_with_several_identities": int((sizes > 1).sum()),
+        "largest_cluster": int(sizes.max()) if sizes.size else 0,
+        "members_by_rule": crosswalk.groupby("match_rule").size().to_dict(),
+        "links_by_rule_and_status": {f"{r}/{s}": int(n) for (r, s), n in by_status.items()},
+        "splink_pairs_scored_at_0_5_or_more": len(predictions),
+        "splink_near_misses": len(near),
+        "lineage_merges": int((lineage["change_type"] == "merge").sum()),
+        "lineage_splits": int((lineage["change_type"] == "split").sum()),
+    }

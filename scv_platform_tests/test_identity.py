@@ -1,0 +1,512 @@
+"""Identity resolution: rules, model, clustering with overrides, stable ids, quality gate.
+
+Inputs are built directly in a DuckDB file (no dbt run needed): hand-made frames for the
+rules, and identities derived from a small simulation's truth for the model.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from dagster_duckdb import DuckDBResource
+
+from scv_platform.identity import IdentityConfig, build_identity_assets
+from scv_platform.identity.checks import check_distinct_crm_contacts, check_largest_cluster
+from scv_platform.identity.clustering import (
+    ACCEPTED,
+    REJECTED_CRM,
+    REJECTED_NEVER_MERGE,
+    cluster,
+)
+from scv_platform.identity.evaluation import evaluate_crosswalk
+from scv_platform.identity.resolve import resolve
+from scv_platform.identity.stable_ids import ID_PREFIX
+from scv_platform.identity.tables import (
+    CROSSWALK,
+    CROSSWALK_COLUMNS,
+    LINEAGE,
+    OVERRIDE_COLUMNS,
+    IdentityInputs,
+    PreviousState,
+    read_inputs,
+    read_previous,
+    replace_table,
+    write_inputs,
+    write_outputs,
+)
+
+RESOLVED_AT = datetime(2025, 7, 1, 2, 0)
+RULES_ONLY = IdentityConfig(min_identities_for_model=10_000)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def identity(system: str, record_id: str, **values: object) -> dict[str, object]:
+    """One candidate row; unspecified values are NULL."""
+    return {"source_system": system, "source_record_id": record_id, **values}
+
+
+def candidates(*rows: dict[str, object]) -> pd.DataFrame:
+    frame = pd.DataFrame(list(rows))
+    for column in ("first_name", "last_name", "birth_date", "email", "phone", "phone_alt"):
+        if column not in frame:
+            frame[column] = None
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def override(decision: str, a: tuple[str, str], b: tuple[str, str]) -> dict[str, object]:
+    return dict(
+        zip(OVERRIDE_COLUMNS, (decision, *a, *b, "test", "steward", date(2025, 6, 1)), strict=True)
+    )
+
+
+def build_warehouse(
+    path: Path,
+    cands: pd.DataFrame,
+    card_links: pd.DataFrame | None = None,
+    overrides: list[dict[str, object]] | None = None,
+) -> Path:
+    """The three input tables identity resolution reads, as dbt would build them."""
+    with duckdb.connect(str(path)) as con:
+        write_inputs(
+            con, cands, card_links, pd.DataFrame(overrides or [], columns=OVERRIDE_COLUMNS)
+        )
+    return path
+
+
+def run(
+    cands: pd.DataFrame,
+    *,
+    card_links: pd.DataFrame | None = None,
+    overrides: list[dict[str, object]] | None = None,
+    previous: PreviousState | None = None,
+    config: IdentityConfig = RULES_ONLY,
+):
+    inputs = IdentityInputs(
+        candidates=cands,
+        card_links=card_links
+        if card_links is not None
+        else pd.DataFrame(columns=["card_account_id", "source_system", "source_record_id"]),
+        overrides=pd.DataFrame(overrides or [], columns=OVERRIDE_COLUMNS),
+        notes=[],
+    )
+    empty = pd.DataFrame(columns=["source_system", "source_record_id", "scv_customer_id"])
+    return resolve(inputs, previous or PreviousState(empty, set()), config, RESOLVED_AT)
+
+
+def customer_of(result, system: str, record_id: str) -> str:
+    cw = result.crosswalk
+    row = cw[(cw["source_system"] == system) & (cw["source_record_id"] == record_id)]
+    assert len(row) == 1
+    return row["scv_customer_id"].iloc[0]
+
+
+def rule_of(result, system: str, record_id: str) -> str:
+    cw = result.crosswalk
+    return cw.loc[
+        (cw["source_system"] == system) & (cw["source_record_id"] == record_id), "match_rule"
+    ].iloc[0]
+
+
+def as_previous(result) -> PreviousState:
+    """What the next run reads: this crosswalk, and every id issued so far (lineage too)."""
+    cw = result.crosswalk[["source_system", "source_record_id", "scv_customer_id"]]
+    lineage = result.lineage
+    issued = set(cw["scv_customer_id"]) | set(lineage["old_scv_customer_id"])
+    return PreviousState(cw, issued)
+
+
+# --- deterministic rules -------------------------------------------------------------------
+
+
+def test_email_rule_links_alike_holders_and_leaves_contested_addresses_alone() -> None:
+    result = run(
+        candidates(
+            identity("d365", "c1", first_name="John", last_name="Smith", birth_date="1980-01-02",
+                     email="john.smith@mail.com"),
+            identity("legacy", "L1", first_name="Jon", last_name="Smith", birth_date="1980-01-02",
+                     email="john.smith@mail.com"),
+            identity("shop", "S1", email="john.smith@mail.com"),
+            # a family mailbox: two people, different first names and birth dates
+            identity("d365", "c2", first_name="Mary", last_name="Jones", birth_date="1970-05-05",
+                     email="jones.family@mail.com"),
+            identity("d365", "c3", first_name="Peter", last_name="Jones", birth_date="1968-03-03",
+                     email="jones.family@mail.com"),
+            identity("shop", "S2", email="jones.family@mail.com"),
+            # placeholder addresses never link
+            identity("legacy", "L2", first_name="Ann", last_name="Lee", email="none@none.com"),
+            identity("legacy", "L3", first_name="Bob", last_name="Kay", email="none@none.com"),
+        )
+    )  # fmt: skip
+    john = customer_of(result, "d365", "c1")
+    assert john.startswith(ID_PREFIX) and len(john) == len(ID_PREFIX) + 12
+    assert customer_of(result, "legacy", "L1") == john
+    assert customer_of(result, "shop", "S1") == john
+    assert rule_of(result, "shop", "S1") == "email"
+    assert (
+        result.crosswalk.loc[result.crosswalk["match_rule"] == "email", "match_probability"]
+        .isna()
+        .all()
+    )
+    family = {
+        customer_of(result, s, r) for s, r in [("d365", "c2"), ("d365", "c3"), ("shop", "S2")]
+    }
+    assert len(family) == 3
+    assert customer_of(result, "legacy", "L2") != customer_of(result, "legacy", "L3")
+    assert rule_of(result, "legacy", "L2") == "singleton"
+
+
+def test_email_rule_ignores_an_address_shared_by_too_many_identities() -> None:
+    shared = [identity("shop", f"S{i}", email="orders@shop.com") for i in range(6)]
+    config = IdentityConfig(min_identities_for_model=10_000, max_identities_per_email=5)
+    result = run(candidates(*shared), config=config)
+    assert result.crosswalk["scv_customer_id"].nunique() == 6
+    result = run(candidates(*shared[:5]), config=RULES_ONLY)
+    assert result.crosswalk["scv_customer_id"].nunique() == 1
+
+
+def test_card_account_and_phone_last_name_rules() -> None:
+    cands = candidates(
+        identity("d365", "c1", first_name="Ann", last_name="Berg", phone="+16175550100"),
+        identity("legacy", "L1", first_name="Anne", last_name="Bergson"),
+        identity("legacy", "L2", first_name="Ann", last_name="Berg", phone="+16175550100"),
+        identity("legacy", "L3", first_name="Carl", last_name="Ortiz", phone="+16175550100"),
+        identity("d365", "c9", first_name="Zoe", last_name="Hart"),
+    )
+    cards = pd.DataFrame(
+        {
+            "card_account_id": ["CA1", "ca1 ", "CA2"],
+            "source_system": ["d365", "legacy", "d365"],
+            "source_record_id": ["c1", "L1", "c9"],
+        }
+    )
+    result = run(cands, card_links=cards)
+    ann = customer_of(result, "d365", "c1")
+    assert customer_of(result, "legacy", "L1") == ann
+    assert rule_of(result, "legacy", "L1") == "card_account"
+    assert customer_of(result, "legacy", "L2") == ann
+    assert rule_of(result, "legacy", "L2") == "phone_last_name"
+    assert customer_of(result, "legacy", "L3") != ann  # same phone, another family name
+    assert customer_of(result, "d365", "c9") != ann
+
+
+def test_email_alias_attaches_a_shop_account_only_when_unambiguous() -> None:
+    result = run(
+        candidates(
+            identity("d365", "c1", first_name="Lena", last_name="Voss", email="lena.voss@mail.com"),
+            identity("shop", "S1", email="lena.voss77@other.net"),
+            # two Tom Reeds own tom.reed addresses: a third one cannot be placed
+            identity("d365", "c2", first_name="Tom", last_name="Reed", email="tom.reed@mail.com",
+                     birth_date="1990-01-01"),
+            identity("d365", "c3", first_name="Tom", last_name="Reed", email="tomreed@web.com",
+                     birth_date="1950-01-01"),
+            identity("shop", "S2", email="tom.reed12@other.net"),
+        )
+    )  # fmt: skip
+    assert customer_of(result, "shop", "S1") == customer_of(result, "d365", "c1")
+    assert rule_of(result, "shop", "S1") == "email_alias"
+    s2 = customer_of(result, "shop", "S2")
+    assert s2 not in {customer_of(result, "d365", "c2"), customer_of(result, "d365", "c3")}
+    assert result.stats["email_alias"]["stem_ambiguous"] == 1
+
+
+# --- clustering and overrides --------------------------------------------------------------
+
+
+def test_clustering_cuts_the_weakest_probabilistic_link_and_keeps_crm_contacts_apart() -> None:
+    nodes = pd.DataFrame(
+        {
+            "unique_id": ["legacy|a", "legacy|b", "legacy|c", "d365|x", "d365|y", "shop|s"],
+            "source_system": ["legacy", "legacy", "legacy", "d365", "d365", "shop"],
+        }
+    )
+    links = pd.DataFrame(
+        [
+            ("legacy|a", "legacy|b", "splink", 0.99),
+            ("legacy|b", "legacy|c", "splink", 0.92),
+            ("d365|x", "d365|y", "splink", 0.999),
+            ("d365|x", "shop|s", "email", np.nan),
+            ("d365|y", "shop|s", "email", np.nan),
+        ],
+        columns=["unique_id_l", "unique_id_r", "match_rule", "match_probability"],
+    )
+    result = cluster(nodes, links, never_merge=[("legacy|a", "legacy|c")])
+    status = result.links.set_index(["unique_id_l", "unique_id_r"])["status"]
+    assert status[("legacy|a", "legacy|b")] == ACCEPTED
+    assert status[("legacy|b", "legacy|c")] == REJECTED_NEVER_MERGE
+    key = result.members.set_index("unique_id")["cluster_key"]
+    assert key["legacy|a"] == key["legacy|b"] != key["legacy|c"]
+    # two CRM contacts: joined by deterministic evidence (a shared e-mail), never by Splink alone
+    assert key["d365|x"] == key["d365|y"] == key["shop|s"]
+    assert status[("d365|x", "d365|y")] != REJECTED_CRM  # already joined by the e-mail links
+
+    only_model = cluster(nodes, links.iloc[[2]], never_merge=[])
+    assert only_model.links["status"].iloc[0] == REJECTED_CRM
+
+
+def test_overrides_merge_and_never_merge_survive_rules() -> None:
+    cands = candidates(
+        identity("d365", "c1", first_name="Eva", last_name="Lind", email="eva@mail.com"),
+        identity("legacy", "L1", first_name="Eva", last_name="Lind", email="eva@mail.com"),
+        identity("legacy", "L2", first_name="Ida", last_name="Moss"),
+        identity("shop", "S9", email="im@other.org"),
+    )
+    overrides = [
+        override("never_merge", ("d365", "c1"), ("legacy", "L1")),
+        override("merge", ("legacy", "L2"), ("shop", "S9")),
+        override("merge", ("legacy", "nope"), ("shop", "S9")),
+    ]
+    result = run(cands, overrides=overrides)
+    assert customer_of(result, "d365", "c1") != customer_of(result, "legacy", "L1")
+    assert customer_of(result, "legacy", "L2") == customer_of(result, "shop", "S9")
+    assert rule_of(result, "shop", "S9") == "override_merge"
+    assert any("unknown identities" in note for note in result.notes)
+    rejected = result.links[result.links["status"] == REJECTED_NEVER_MERGE]
+    assert list(rejected["match_rule"]) == ["email"]
+
+
+# --- stable ids ----------------------------------------------------------------------------
+
+
+def _people() -> list[dict[str, object]]:
+    return [
+        identity("d365", "c1", first_name="Ada", last_name="King", email="ada@mail.com"),
+        identity("shop", "S1", email="ada@mail.com"),
+        identity("legacy", "L1", first_name="Ada", last_name="King", phone="+12125550111"),
+        identity("d365", "c2", first_name="Bo", last_name="Dahl", email="bo@mail.com"),
+    ]
+
+
+def test_ids_are_stable_across_reruns_and_merges_are_recorded() -> None:
+    first = run(candidates(*_people()))
+    ada, ada_legacy = customer_of(first, "d365", "c1"), customer_of(first, "legacy", "L1")
+    assert ada != ada_legacy  # nothing links the legacy record yet
+    assert first.lineage.empty
+
+    again = run(candidates(*_people()), previous=as_previous(first))
+    pd.testing.assert_frame_equal(
+        again.crosswalk.drop(columns="resolved_at"), first.crosswalk.drop(columns="resolved_at")
+    )
+    assert again.lineage.empty
+
+    # a new legacy row shares the e-mail of Ada and the phone of her old legacy record
+    bridge = identity("legacy", "L2", first_name="Ada", last_name="King", email="ada@mail.com",
+                      phone="+12125550111")  # fmt: skip
+    newcomer = identity("shop", "S7", email="new@mail.com")
+    merged = run(candidates(*_people(), bridge, newcomer), previous=as_previous(first))
+    assert customer_of(merged, "legacy", "L2") == ada  # the larger former cluster keeps its id
+    assert customer_of(merged, "legacy", "L1") == ada
+    assert customer_of(merged, "d365", "c2") == customer_of(first, "d365", "c2")
+    assert customer_of(merged, "shop", "S7") not in set(first.crosswalk["scv_customer_id"])
+    changes = merged.lineage[["old_scv_customer_id", "new_scv_customer_id", "change_type"]]
+    assert changes.values.tolist() == [[ada_legacy, ada, "merge"]]
+
+    # a steward splits the legacy records off again: Ada keeps her id, the part gets a new one
+    split = run(
+        candidates(*_people(), bridge, newcomer),
+        overrides=[override("never_merge", ("d365", "c1"), ("legacy", "L2"))],
+        previous=as_previous(merged),
+    )
+    assert customer_of(split, "d365", "c1") == ada
+    part = customer_of(split, "legacy", "L2")
+    assert part != ada and part != ada_legacy  # a retired id is never handed out again
+    assert split.lineage["change_type"].tolist() == ["split"]
+
+
+def test_outputs_are_written_and_lineage_appends_only_changes(tmp_path: Path) -> None:
+    path = build_warehouse(tmp_path / "wh.duckdb", candidates(*_people()))
+    for _ in range(2):
+        with duckdb.connect(str(path)) as con:
+            inputs, previous = read_inputs(con), read_previous(con)
+        result = resolve(inputs, previous, RULES_ONLY, RESOLVED_AT)
+        with duckdb.connect(str(path)) as con:
+            write_outputs(con, result.crosswalk, result.links, result.explanations, result.lineage)
+    with duckdb.connect(str(path)) as con:
+        columns = [r[0] for r in con.execute(f"DESCRIBE {CROSSWALK.sql}").fetchall()]
+        assert columns == [name for name, _ in CROSSWALK_COLUMNS]
+        assert con.execute(f"SELECT count(*) FROM {CROSSWALK.sql}").fetchone() == (4,)
+        assert con.execute(f"SELECT count(*) FROM {LINEAGE.sql}").fetchone() == (0,)
+
+
+# --- the model on simulated identities -----------------------------------------------------
+
+
+def _simulated_identities(tmp_path: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Candidates and card links with realistic noise, derived from a 300-customer simulation."""
+    from scv_platform.settings import SimulationSettings
+    from scv_platform.simulate import simulate
+
+    settings = SimulationSettings(customers=300, days=10, end=date(2025, 6, 30), seed=5)
+    simulate(settings, tmp_path / "landing", tmp_path / "truth")
+    people = pd.read_parquet(tmp_path / "truth" / "people.parquet").set_index("person_id")
+    truth = pd.read_parquet(tmp_path / "truth" / "identity_map.parquet")
+    cards = pd.read_parquet(tmp_path / "truth" / "card_accounts.parquet")
+    rng = np.random.default_rng(11)
+
+    def typo(name: str) -> str:
+        i = int(rng.integers(1, len(name) - 1))
+        return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
+
+    rows, links = [], []
+    for system, record_id, person_id in truth.itertuples(index=False):
+        if person_id is None:
+            rows.append(identity(system, record_id, email=f"guest.{record_id.lower()}@mail.com"))
+            continue
+        p = people.loc[person_id]
+        user, domain = p["email"].split("@")
+        alias = (
+            f"{user}{int(rng.integers(10, 99))}@{'aol.com' if domain != 'aol.com' else 'msn.com'}"
+        )
+        if system == "shop":
+            rows.append(
+                identity(system, record_id, email=p["email"] if rng.random() < 0.85 else alias)
+            )
+            continue
+        legacy = system == "legacy"
+        first, last = p["first_name"], p["last_name"]
+        if legacy and rng.random() < 0.1 and len(first) > 3:
+            first = typo(first)
+        if legacy and rng.random() < 0.06 and len(last) > 3:
+            last = typo(last)
+        draw = rng.random()
+        email = None if draw < 0.2 else (alias if legacy and draw < 0.7 else p["email"])
+        kept = {  # the legacy workbook lost some values
+            name: not legacy or rng.random() < share
+            for name, share in (("phone", 0.5), ("address", 0.6), ("postal", 0.8))
+        }
+        rows.append(
+            identity(
+                system, record_id, first_name=first, last_name=last, email=email,
+                birth_date=None if rng.random() < 0.08 else p["birthdate"],
+                phone=f"+1{p['phone']}" if kept["phone"] else None,
+                address_line1=p["address_line1"].upper() if kept["address"] else None,
+                city=p["city"], state_code=p["state"],
+                postal_code=p["postal_code"] if kept["postal"] else None,
+            )
+        )  # fmt: skip
+        held = cards.loc[cards["person_id"] == person_id, "scv_cardaccountid"]
+        if len(held) and (not legacy or rng.random() < 0.3):
+            links.append((held.iloc[0], system, record_id))
+    card_links = pd.DataFrame(
+        links, columns=["card_account_id", "source_system", "source_record_id"]
+    )
+    return candidates(*rows), card_links, truth
+
+
+def test_splink_model_on_simulated_identities(tmp_path: Path) -> None:
+    cands, card_links, truth = _simulated_identities(tmp_path)
+    config = IdentityConfig(u_max_pairs=2e5)
+    result = run(cands, card_links=card_links, config=config)
+
+    assert result.model.trained
+    assert set(result.model.parameters["comparison"]) == {
+        "first_name", "last_name", "birth_date", "address_line1", "location", "email", "phone",
+    }  # fmt: skip
+    scores = evaluate_crosswalk(result.crosswalk, truth)
+    assert scores["precision"] >= 0.97, scores
+    assert scores["recall"] >= 0.9, scores
+
+    explained = result.explanations
+    assert (explained["match_probability"] >= config.match_threshold).all()
+    accepted = explained[explained["status"] == ACCEPTED]
+    assert len(accepted) >= 5, "the model should link records the rules miss"
+    person = truth.assign(key=truth["source_system"] + "|" + truth["source_record_id"]).set_index(
+        "key"
+    )["person_id"]
+    correct = (
+        person.reindex(accepted["unique_id_l"]).to_numpy()
+        == person.reindex(accepted["unique_id_r"]).to_numpy()
+    )
+    assert correct.mean() >= 0.9
+    weights = [c for c in explained.columns if c.startswith("mw_")]
+    total = explained["prior_match_weight"] + explained[weights].sum(axis=1)
+    assert np.allclose(total, explained["match_weight"], atol=1e-6)
+    splink_rows = result.crosswalk[result.crosswalk["match_rule"] == "splink"]
+    assert splink_rows["match_probability"].between(config.match_threshold, 1).all()
+
+
+# --- Dagster: the asset, its metadata and the quality gate --------------------------------
+
+
+def test_quality_gate_blocks_downstream_on_a_giant_cluster(tmp_path: Path) -> None:
+    cands = candidates(
+        *(identity("shop", f"S{i}", email="shared@mail.com") for i in range(3)),
+        identity("d365", "c1", first_name="Al", last_name="Roy", email="al@mail.com"),
+    )
+    path = build_warehouse(tmp_path / "wh.duckdb", cands)
+    identity_defs = build_identity_assets(IdentityConfig(max_cluster_size=2))
+
+    @dg.asset(deps=[dg.AssetKey(["gold", "customer_crosswalk"])])
+    def customer_360() -> None:
+        """A downstream consumer of the crosswalk."""
+
+    result = dg.materialize(
+        [*identity_defs.assets, *identity_defs.asset_checks, customer_360],
+        resources={"warehouse": DuckDBResource(database=str(path))},
+        raise_on_error=False,
+    )
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not evaluations["identity_largest_cluster"].passed
+    assert evaluations["identity_distinct_crm_contacts"].passed
+    assert evaluations["identity_resolution_share"].passed
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert dg.AssetKey(["gold", "customer_crosswalk"]) in materialized
+    assert dg.AssetKey(["silver", "identity_id_lineage"]) in materialized
+    assert dg.AssetKey(["customer_360"]) not in materialized  # blocked by the failed check
+    crosswalk_event = next(
+        e for e in result.get_asset_materialization_events()
+        if e.asset_key == dg.AssetKey(["gold", "customer_crosswalk"])
+    )  # fmt: skip
+    metadata = crosswalk_event.materialization.metadata
+    assert metadata["identities"].value == 4
+    assert "| comparison |" in metadata["model_parameters"].value or "No model" in (
+        metadata["model_parameters"].value
+    )
+    # the warehouse is free again: dbt can open it in another process
+    with duckdb.connect(str(path)) as con:
+        assert con.execute(f"SELECT count(*) FROM {CROSSWALK.sql}").fetchone() == (4,)
+
+
+def test_crm_contacts_check_needs_deterministic_evidence(tmp_path: Path) -> None:
+    crosswalk = pd.DataFrame(
+        {
+            "source_system": ["d365", "d365", "legacy"],
+            "source_record_id": ["c1", "c2", "L1"],
+            "scv_customer_id": ["SCV-000000000001"] * 3,
+            "match_rule": ["splink", "splink", "splink"],
+            "match_probability": [0.95, 0.95, 0.97],
+            "resolved_at": [RESOLVED_AT] * 3,
+        }
+    )
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
+        replace_table(con, CROSSWALK, crosswalk, CROSSWALK_COLUMNS)
+        failed = check_distinct_crm_contacts(con)
+        assert not failed.passed
+        assert failed.metadata["customers_failing"].value == 1
+        assert check_largest_cluster(con, IdentityConfig(max_cluster_size=3)).passed
+
+
+# --- evaluation ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("clusters", "expected"),
+    [
+        (["A", "A", "B", "C"], {"precision": 1.0, "recall": 1 / 3}),
+        (["A", "A", "A", "A"], {"precision": 3 / 6, "recall": 1.0}),
+    ],
+)
+def test_evaluate_crosswalk_counts_pairs(clusters: list[str], expected: dict) -> None:
+    keys = {"source_system": ["d365", "legacy", "shop", "shop"], "source_record_id": list("1234")}
+    crosswalk = pd.DataFrame({**keys, "scv_customer_id": clusters})
+    truth = pd.DataFrame({**keys, "person_id": ["P1", "P1", "P1", None]})
+    scores = evaluate_crosswalk(crosswalk, truth)
+    assert scores["precision"] == pytest.approx(expected["precision"], abs=1e-4)
+    assert scores["recall"] == pytest.approx(expected["recall"], abs=1e-4)
