@@ -55,6 +55,21 @@ def _measure(stage: str, command: list[str], env: dict[str, str], target: str) -
     )  # fmt: skip
 
 
+def _identity_figures(bench_dir: Path) -> dict | None:
+    """Pairwise precision / recall of the crosswalk against the simulator's truth."""
+    import duckdb
+    import pandas as pd
+
+    from scv_platform.identity.evaluation import evaluate_crosswalk
+
+    truth = bench_dir / "truth" / "identity_map.parquet"
+    if not truth.exists():
+        return None
+    with duckdb.connect(str(bench_dir / "warehouse.duckdb"), read_only=True) as con:
+        crosswalk = con.execute("SELECT * FROM gold.customer_crosswalk").df()
+    return evaluate_crosswalk(crosswalk, pd.read_parquet(truth))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scv-bench", description=__doc__)
     parser.add_argument("--customers", type=int, default=50_000)
@@ -104,12 +119,29 @@ def main(argv: list[str] | None = None) -> int:
                 "< 60 s, < 4 GiB",
             )
         )
+    if results[-1].exit_code == 0:
+        results.append(
+            _measure("rest of the build (scv run)", [scv, "run"], env, "full build < 5 min")
+        )
+    identity = _identity_figures(bench_dir) if results[-1].exit_code == 0 else None
     print(f"\nBenchmark at {args.customers:,} customers, {args.days} days (end {args.end})")
     print(f"{'stage':<28}{'wall s':>10}{'peak MiB':>12}  target")
     for r in results:
         print(f"{r.stage:<28}{r.wall_seconds:>10.1f}{r.peak_rss_mib:>12.1f}  {r.target}")
-    report = {"customers": args.customers, "days": args.days, "end": args.end,
-              "stages": [asdict(r) for r in results]}  # fmt: skip
+    if identity:
+        print(
+            f"identity resolution vs truth: precision {identity['precision']:.4f}, "
+            f"recall {identity['recall']:.4f}, F1 {identity['f1']:.4f} "
+            "(targets: precision >= 0.98, recall >= 0.95)"
+        )
+    report = {
+        "customers": args.customers,
+        "days": args.days,
+        "end": args.end,
+        "stages": [asdict(r) for r in results],
+        "identity_evaluation": identity,
+    }
+
     (bench_dir / "results.json").write_text(json.dumps(report, indent=2))
     print(f"Results: {bench_dir / 'results.json'}")
     return max(r.exit_code for r in results)
