@@ -215,6 +215,15 @@ class SimulationSettings:
     weather_missing_postal_share: float = 0.03
     weather_missing_day_share: float = 0.01
 
+    def __post_init__(self) -> None:
+        if self.customers <= 0 or self.days <= 0:
+            raise SettingsError("simulated customers and days must be positive")
+        if self.transaction_file_format not in {"csv", "csv.gz", "parquet", "mixed"}:
+            raise SettingsError(
+                f"transaction_file_format={self.transaction_file_format!r}: "
+                "expected csv, csv.gz, parquet or mixed"
+            )
+
     @property
     def start(self) -> date:
         return self.end - timedelta(days=self.days - 1)
@@ -249,17 +258,12 @@ def dataclass_from_env(cls: type[T], prefix: str) -> T:
             values[spec.name] = _env(name)
     try:
         return cls(**values)
+    except SettingsError:
+        raise
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"{prefix}* settings: {exc}") from exc
 
 
 def load_simulation_settings() -> SimulationSettings:
-    settings = dataclass_from_env(SimulationSettings, "SCV_SIM_")
-    if settings.customers <= 0 or settings.days <= 0:
-        raise SettingsError("simulated customers and days must be positive")
-    if settings.transaction_file_format not in {"csv", "csv.gz", "parquet", "mixed"}:
-        raise SettingsError(
-            f"SCV_SIM_TRANSACTION_FILE_FORMAT={settings.transaction_file_format!r}: "
-            "expected csv, csv.gz, parquet or mixed"
-        )
-    return settings
+    """Simulator settings: defaults overridden by ``SCV_SIM_*`` variables, validated."""
+    return dataclass_from_env(SimulationSettings, "SCV_SIM_")

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scv_platform.settings import SettingsError, SimulationSettings
+from scv_platform.settings import SimulationSettings
 from scv_platform.simulate.accounts import build_accounts
 from scv_platform.simulate.cards import simulate_transactions, write_transactions
 from scv_platform.simulate.crm import CrmResult, write_crm
@@ -53,16 +53,6 @@ _OWN_FILES = (
     ("cards/transactions", r"transactions_\d{4}-\d{2}-\d{2}\.(csv|csv\.gz|parquet)"),
     ("weather/forecast_day", r"forecast_day_\d{4}-\d{2}-\d{2}\.csv(\.gz)?"),
 )
-
-
-def _validate(settings: SimulationSettings) -> None:
-    if settings.customers <= 0 or settings.days <= 0:
-        raise SettingsError("simulated customers and days must be positive")
-    if settings.transaction_file_format not in {"csv", "csv.gz", "parquet", "mixed"}:
-        raise SettingsError(
-            f"transaction_file_format={settings.transaction_file_format!r}: "
-            "expected csv, csv.gz, parquet or mixed"
-        )
 
 
 def _remove_earlier_output(out_dir: Path) -> None:
@@ -167,7 +157,6 @@ def simulate(
     earlier run are removed first, so the landing zone holds exactly one simulation.
     """
     began = time.perf_counter()
-    _validate(settings)
     out_dir = Path(out_dir)
     truth_dir = Path(truth_dir) if truth_dir is not None else out_dir.parent / "truth"
     if replace:
