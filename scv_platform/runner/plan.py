@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import dagster as dg
 
@@ -53,6 +53,3 @@ def plan_run(settings: Settings, partitions: dg.DailyPartitionsDefinition) -> Ru
         )
     return RunPlan(first_key, last, last_data, note)
 
-
-def day_after(day: date) -> date:
-    return day + timedelta(days=1)
