@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -86,9 +88,17 @@ def _run(args: argparse.Namespace) -> int:
     selection = dg.AssetSelection.from_string(args.select) if args.select else None
     if selection is not None:
         header.append(f"Selection: {args.select}")
-    with dg.DagsterInstance.get() as instance:
+    log_path = home / "logs" / f"scv-run-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    print("\n".join(header), flush=True)
+    print(f"Building... (step and dbt output: {log_path})", flush=True)
+    with (
+        log_path.open("w") as log,
+        contextlib.redirect_stdout(log),
+        dg.DagsterInstance.get() as instance,
+    ):
         summary = execute(defs, plan, instance, quarantined, selection)
-    print(render(summary, header))
+    print(render(summary, []))
     print()
     if settings.is_local:
         print(f"Warehouse (DuckDB): {settings.warehouse_path}")

@@ -139,7 +139,7 @@ def merge_summaries(summaries: list[RunSummary]) -> RunSummary:
 
 
 def render(summary: RunSummary, header: list[str]) -> str:
-    lines = [*header, ""]
+    lines = [*header, ""] if header else []
     lines.append(f"Assets materialised: {len(summary.partitions_by_asset)}")
     width = max((len(k) for k in summary.partitions_by_asset), default=10)
     for key in sorted(summary.partitions_by_asset):
