@@ -52,4 +52,3 @@ def plan_run(settings: Settings, partitions: dg.DailyPartitionsDefinition) -> Ru
             f"(the partition for a day exists once the day is over, UTC)"
         )
     return RunPlan(first_key, last, last_data, note)
-

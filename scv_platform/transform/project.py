@@ -41,11 +41,23 @@ def _parse(project: DbtProject) -> None:
     dbt_resource(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
 
 
-def ensure_manifest(project: DbtProject, force: bool = False) -> None:
-    """Parse the project when no manifest exists (the CLI and tests don't run `dagster dev`).
+PROJECT_FOLDERS = ("models", "macros", "seeds", "snapshots", "tests")
 
-    `dagster dev` re-parses on every load; ``make`` parses whenever a dbt file changed, so a
-    fresh clone never starts without a manifest and a stale one is rebuilt.
-    """
-    if force or not project.manifest_path.exists() or project.preparer.using_dagster_dev():
+
+def manifest_is_stale(project: DbtProject) -> bool:
+    """True when the manifest is missing or older than a file of the dbt project."""
+    if not project.manifest_path.exists():
+        return True
+    built = project.manifest_path.stat().st_mtime
+    files = [project.project_dir / "dbt_project.yml"]
+    for folder in PROJECT_FOLDERS:
+        files += [f for f in (project.project_dir / folder).rglob("*") if f.is_file()]
+    return any(f.stat().st_mtime > built for f in files if f.exists())
+
+
+def ensure_manifest(project: DbtProject, force: bool = False) -> None:
+    """Parse the project when its manifest is missing or stale (the CLI and tests don't run
+    `dagster dev`, which re-parses on every load). ``make`` parses ahead for the same reason,
+    so parallel test workers find a fresh manifest."""
+    if force or project.preparer.using_dagster_dev() or manifest_is_stale(project):
         run_with_concurrent_update_guard(project.manifest_path, _parse, project=project)

@@ -34,7 +34,10 @@ def stream_with_row_counts(
     if engine != "duckdb":
         yield from invocation.stream().fetch_row_counts()
         return
-    events = list(invocation.stream())  # dbt has exited once its event stream ends
+    try:
+        events = list(invocation.stream())
+    finally:
+        invocation.process.wait()  # dbt may hold the file lock until it has fully exited
     relations = {id(e): r for e in events if (r := _relation(invocation, e))}
     counts: dict[str, int] = {}
     if relations:
