@@ -45,4 +45,4 @@ class ScvDbtTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "seed":
             return f"{layer}_reference"
         fqn = dbt_resource_props.get("fqn", [])
-        return f"{layer}_{fqn[1]}" if len(fqn) > 2 else layer
+        return f"{layer}_{fqn[-2]}" if len(fqn) > 2 else layer

@@ -1,0 +1,32 @@
+{#-
+  The run's partition window as a SQL condition on a date column: min_date <= column <
+  max_date (vars, end exclusive, YYYY-MM-DD). The vars come from the Dagster partition of the
+  run; they are validated here again before they reach SQL.
+-#}
+{% macro partition_window(column) -%}
+    {{ column }} >= {{ checked_date_var('min_date') }}
+    and {{ column }} < {{ checked_date_var('max_date') }}
+{%- endmacro %}
+
+{% macro checked_date_var(name) -%}
+    {%- set value = var(name) | string -%}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', value) -%}
+        {{ exceptions.raise_compiler_error(
+            "var " ~ name ~ " must be a date YYYY-MM-DD, got " ~ (value | tojson)) }}
+    {%- endif -%}
+    cast('{{ value }}' as date)
+{%- endmacro %}
+
+{#-
+  Pre-hook of an incremental fact: before the window's rows are inserted again, delete every
+  row of the window, so a re-run of a day replaces the day (rows that left a re-delivered
+  file disappear too), while delete+insert on the unique key removes a row that moved to
+  another day. Nothing to do on the first build (the table does not exist yet).
+-#}
+{% macro delete_partition_window(column) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ partition_window(column) }}
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,53 @@
+{{ config(
+    unique_key='order_id',
+    pre_hook=["{{ delete_partition_window('partition_date') }}"]
+) }}
+-- Web shop orders, one row each, incremental by day (vars min_date/max_date). The customer
+-- is resolved through the identity crosswalk from shop_customer_id; an order whose customer
+-- or product cannot be resolved is kept and flagged (key_issue), never dropped. Values are
+-- as delivered: an empty total_amount stays empty here (marts impute it for sums).
+
+with orders as (
+    select *
+    from {{ ref('stg_shop__orders') }}
+    where {{ partition_window('_file_date') }}
+),
+
+shop_identities as (
+    select source_record_id as shop_customer_id, scv_customer_id
+    from {{ ref('int_identity__crosswalk') }}
+    where source_system = 'shop'
+)
+
+select
+    orders.order_id,
+    orders.order_date,
+    orders.order_ts,
+    orders._file_date as partition_date,
+    orders.shop_customer_id,
+    shop_identities.scv_customer_id,
+    orders.product_id,
+    orders.quantity,
+    orders.unit_price,
+    orders.total_amount,
+    orders.line_amount,
+    orders.total_amount_missing,
+    orders.order_status,
+    orders.order_status in ('cancelled', 'returned') as is_cancelled_or_returned,
+    products.product_id is not null as is_product_known,
+    shop_identities.scv_customer_id is not null as is_customer_resolved,
+    case
+        when orders.shop_customer_id is null then 'missing_shop_customer'
+        when shop_identities.scv_customer_id is null then 'shop_customer_unresolved'
+        when orders.product_id is null then 'missing_product'
+        when products.product_id is null then 'unknown_product'
+    end as key_issue,
+    orders._source_file,
+    orders._source_row,
+    orders._batch_id,
+    orders._loaded_at
+from orders
+left join shop_identities
+    on shop_identities.shop_customer_id = orders.shop_customer_id
+left join {{ ref('dim_product') }} as products
+    on products.product_id = orders.product_id

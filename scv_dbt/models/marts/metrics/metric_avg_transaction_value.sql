@@ -1,0 +1,18 @@
+-- Average card transaction value per month, merchant category and channel (approved
+-- transactions), with counts and the decline rate. Every transaction counts, resolved to a
+-- customer or not.
+
+select
+    cast({{ dbt.date_trunc('month', 'transaction_date') }} as date) as month_start_date,
+    coalesce(merchant_category, 'Unknown') as merchant_category,
+    coalesce(channel, 'unknown') as channel,
+    sum(case when is_approved then 1 else 0 end) as approved_transactions,
+    sum(case when is_approved then 0 else 1 end) as declined_transactions,
+    sum(case when is_approved then amount else 0 end) as approved_amount,
+    sum(case when is_approved then amount else 0 end)
+        / nullif(sum(case when is_approved then 1 else 0 end), 0) as avg_transaction_value,
+    cast(sum(case when is_approved then 0 else 1 end) as {{ dbt.type_float() }})
+        / count(*) as decline_rate,
+    count(distinct scv_customer_id) as customers
+from {{ ref('fct_transactions') }}
+group by 1, 2, 3
