@@ -55,7 +55,7 @@ def _run(args: argparse.Namespace) -> int:
     from scv_platform.definitions import build_definitions
     from scv_platform.partitions import daily_partitions
     from scv_platform.runner.execute import QUARANTINED_IN_RUN_SQL, execute
-    from scv_platform.runner.plan import plan_run
+    from scv_platform.runner.plan import plan_run, restrict
     from scv_platform.runner.summary import render
     from scv_platform.sources.specs import SOURCES
     from scv_platform.warehouse.duckdb_connection import connection
@@ -63,7 +63,9 @@ def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     home = prepare_dagster_home(settings)
     defs = build_definitions(settings)
-    plan = plan_run(settings, daily_partitions(settings.history_start))
+    plan = restrict(
+        plan_run(settings, daily_partitions(settings.history_start)), args.start, args.end
+    )
 
     def quarantined(run_id: str) -> int:
         if not settings.is_local or not settings.warehouse_path.is_file():
@@ -129,6 +131,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--select",
         help="only these assets, in Dagster selection syntax (e.g. 'group:bronze')",
+    )
+    run.add_argument(
+        "--from",
+        dest="start",
+        type=_date,
+        help="first day partition to build (default: SCV_HISTORY_START); a backfill of a range",
+    )
+    run.add_argument(
+        "--to",
+        dest="end",
+        type=_date,
+        help="last day partition to build (default: the last day with data)",
     )
     run.set_defaults(handler=_run)
     return parser

@@ -72,3 +72,22 @@ def test_bad_setting_is_a_clear_configuration_error(run_env, capsys, monkeypatch
     monkeypatch.setenv("SCV_CHURN_HORIZON_DAYS", "ninety")
     assert main(["run"]) == 2
     assert "SCV_CHURN_HORIZON_DAYS='ninety' is not an integer" in capsys.readouterr().err
+
+
+def test_a_run_can_be_limited_to_a_range_of_days():
+    from datetime import date
+
+    from scv_platform.runner.plan import RunPlan, restrict
+
+    plan = RunPlan(date(2025, 1, 1), date(2025, 1, 31), date(2025, 1, 31), "")
+    limited = restrict(plan, date(2025, 1, 10), date(2025, 1, 12))
+    assert (limited.first_day, limited.last_day, limited.days) == (
+        date(2025, 1, 10),
+        date(2025, 1, 12),
+        3,
+    )
+    assert restrict(plan, None, date(2025, 1, 5)).first_day == date(2025, 1, 1)
+    assert restrict(plan, date(2025, 1, 20), None).last_day == date(2025, 1, 31)
+    empty = restrict(plan, date(2025, 2, 1), None)
+    assert empty.partition_range is None and "no day partition" in empty.note
+    assert restrict(plan, None, None) is plan

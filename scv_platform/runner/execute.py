@@ -47,6 +47,20 @@ def blocking_check_names(defs: dg.Definitions) -> set[str]:
     }
 
 
+def built_from_daily_models(graph: dg.BaseAssetGraph) -> set[dg.AssetKey]:
+    """Assets that need a partitioned model built from other assets (e.g. the daily facts):
+    without any day partition to run they cannot be built, so a run without days skips them.
+    (Daily sources are different: their bronze tables exist, empty, before any file lands.)"""
+    derived_daily = [
+        key
+        for key in graph.materializable_asset_keys
+        if graph.get(key).partitions_def is not None and graph.get(key).parent_keys
+    ]
+    if not derived_daily:
+        return set()
+    return set(dg.AssetSelection.assets(*derived_daily).downstream().resolve(graph))
+
+
 def plan_stages(
     defs: dg.Definitions, selection: dg.AssetSelection | None, with_partitions: bool
 ) -> list[Stage]:
@@ -57,7 +71,7 @@ def plan_stages(
     )
     partitioned = {k: graph.get(k).partitions_def is not None for k in keys}
     if not with_partitions:
-        keys = {k for k in keys if not partitioned[k]}
+        keys = {k for k in keys if not partitioned[k]} - built_from_daily_models(graph)
     # Derived unpartitioned assets wait for the daily sources: a dbt test relating an early
     # model to one built from daily data would otherwise run before its second parent exists.
     daily_roots = any(partitioned[k] and not set(graph.get(k).parent_keys) & keys for k in keys)

@@ -32,6 +32,20 @@ class RunPlan:
         return (self.last_day - self.first_day).days + 1
 
 
+def restrict(plan: RunPlan, start: date | None, end: date | None) -> RunPlan:
+    """The plan limited to the days ``start`` .. ``end`` (inclusive, either optional)."""
+    if plan.first_day is None or plan.last_day is None or (start is None and end is None):
+        return plan
+    first = max(plan.first_day, start) if start else plan.first_day
+    last = min(plan.last_day, end) if end else plan.last_day
+    if first > last:
+        return RunPlan(
+            None, None, plan.last_day_with_data,
+            f"no day partition with data between {start or first} and {end or last}",
+        )  # fmt: skip
+    return RunPlan(first, last, plan.last_day_with_data, plan.note)
+
+
 def plan_run(settings: Settings, partitions: dg.DailyPartitionsDefinition) -> RunPlan:
     last_data = last_day_with_data(SOURCES, settings.landing_dir)
     keys = partitions.get_partition_keys()

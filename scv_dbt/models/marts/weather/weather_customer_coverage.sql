@@ -24,7 +24,8 @@ covered as (
 totals as (
     select
         count(*) as current_customers,
-        sum(case when postal_code is not null then 1 else 0 end) as customers_with_postal_code
+        coalesce(sum(case when postal_code is not null then 1 else 0 end), 0)
+            as customers_with_postal_code
     from customers
 )
 
