@@ -12,12 +12,13 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 FIRST_RUN_CUSTOMERS ?= 2000
 BENCH_CUSTOMERS ?= 50000
 
-.PHONY: help setup run test ui bench lint format clean
+.PHONY: help setup run test ui bench docs lint format clean
 
 help:
 	@echo "make run    install, simulate a landing zone if $$SCV_LANDING_DIR is empty, build every asset"
 	@echo "make test   install and run the test suite"
 	@echo "make ui     start the Dagster UI on 127.0.0.1:3000 over the same warehouse and instance"
+	@echo "make docs   generate the dbt docs (data dictionary and lineage) over the warehouse"
 	@echo "make bench  simulate $(BENCH_CUSTOMERS) customers and load them, timed (wall, peak memory)"
 
 $(CURDIR)/.tools/bin/uv:
@@ -55,6 +56,10 @@ ui: setup
 
 bench: setup
 	$(VENV_BIN)/python -m scv_platform.bench --customers $(BENCH_CUSTOMERS)
+
+docs: setup
+	cd scv_dbt && $(VENV_BIN)/dbt docs generate --quiet --profiles-dir . --target local
+	@echo "dbt docs: scv_dbt/target/index.html (serve: cd scv_dbt && $(VENV_BIN)/dbt docs serve --profiles-dir .)"
 
 lint: setup
 	$(VENV_BIN)/ruff check . && $(VENV_BIN)/ruff format --check .
