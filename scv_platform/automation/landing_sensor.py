@@ -6,18 +6,25 @@
   its bronze asset and of everything downstream (unpartitioned assets are rebuilt in the run).
   Files of the same day (or all reference files) found in one tick share one run.
 
-A file counts as complete once it was last modified at least ``settle_seconds`` ago and its
-size and modification time did not change since the previous tick; until then it waits. Files
-follow the contract (``sources/specs.py``, listed by ``sources/landing.py``); hidden or
-misnamed files (``.part``, ``.tmp``) are never considered. The cursor records, per file,
-``[size, mtime_ns, sha256 prefix]``, so a file is requested once; a re-delivery under the same
-name with the same content only updates the cursor, new content is requested again. Daily files
-wait for their day's partition (it exists once the day is over, UTC); files dated before the
-history start are ignored. The cursor changes only when files do, so ticks stay small.
+A file counts as complete once it has not changed for ``settle_seconds`` (its modification and
+status-change times are that old) and its size and times are the same as at the previous tick
+if it was seen then; until then it waits. Only files that follow the contract
+(``sources/specs.py``, listed by ``sources/landing.py``) are considered: hidden or misnamed
+files (``.part``, ``.tmp``) never are. Daily files wait for their day's partition (it exists
+once the day is over, UTC); files dated before the history start are ignored.
+
+The cursor stays small, since Dagster stores it with every tick (every 30 seconds): a watermark
+of arrival times (the latest status-change or modification time, ns, of a file already handled),
+the files exactly at the watermark, and the files seen but not yet handled (still being written,
+or waiting for their partition) with their size and times. A file is handled once; a file
+delivered again (new content, or the same content copied in again) arrives later and runs again
+(the bronze manifest makes identical content a no-op). The status-change time cannot be carried
+over by a copy (``cp -p``, ``rsync -t`` keep only the modification time), so a file landed with
+an old modification time is still new.
 
 On its first tick (no cursor) the sensor takes what the instance already loaded as the
-baseline: a file older than the last materialisation of its bronze asset (partition) is not
-requested again, so turning the sensor on after ``scv run`` does not rebuild history.
+baseline: a file that arrived before the last materialisation of its bronze asset (partition)
+is not requested, so turning the sensor on after ``scv run`` does not rebuild history.
 """
 
 from __future__ import annotations
@@ -40,19 +47,23 @@ from scv_platform.sources.specs import SOURCES, SourceSpec
 
 LANDING_SENSOR = "scv_landing_zone_sensor"
 SENSOR_INTERVAL_SECONDS = 30
-SHA_PREFIX = 12
 TRIGGER_TAG = "scv/trigger"
 
-FileState = tuple[int, int, str]  # size, mtime_ns, sha256 prefix
-Observation = tuple[int, int]  # size, mtime_ns
+Observation = tuple[int, int, int]  # size, mtime_ns, ctime_ns
 AlreadyLoaded = Callable[[SourceSpec, LandingFile, int], bool]
+
+
+def arrival_ns(observed: Observation) -> int:
+    """When a file last arrived or changed: its latest modification or status-change time."""
+    return max(observed[1], observed[2])
 
 
 @dataclass
 class LandingCursor:
-    """What the sensor has seen: complete files with their content, and files still changing."""
+    """Files handled up to ``watermark`` (plus ``at_watermark``), and files seen not yet handled."""
 
-    files: dict[str, FileState] = field(default_factory=dict)
+    watermark: int = -1
+    at_watermark: list[str] = field(default_factory=list)
     pending: dict[str, Observation] = field(default_factory=dict)
 
     @classmethod
@@ -61,13 +72,25 @@ class LandingCursor:
             return cls()
         raw = json.loads(text)
         return cls(
-            files={k: (v[0], v[1], v[2]) for k, v in raw.get("files", {}).items()},
-            pending={k: (v[0], v[1]) for k, v in raw.get("pending", {}).items()},
+            watermark=raw["watermark"],
+            at_watermark=list(raw["at_watermark"]),
+            pending={k: (v[0], v[1], v[2]) for k, v in raw["pending"].items()},
         )
 
     def to_json(self) -> str:
         return json.dumps(
-            {"files": self.files, "pending": self.pending}, sort_keys=True, separators=(",", ":")
+            {"watermark": self.watermark, "at_watermark": sorted(self.at_watermark),
+             "pending": self.pending},
+            sort_keys=True,
+            separators=(",", ":"),
+        )  # fmt: skip
+
+    def is_new(self, relative: str, observed: Observation) -> bool:
+        arrival = arrival_ns(observed)
+        return (
+            relative in self.pending
+            or arrival > self.watermark
+            or (arrival == self.watermark and relative not in self.at_watermark)
         )
 
 
@@ -75,11 +98,11 @@ class LandingCursor:
 class NewFile:
     spec: SourceSpec
     file: LandingFile
-    state: FileState
+    observed: Observation
 
     @property
     def fingerprint(self) -> str:
-        return f"{self.file.relative}:{self.state[0]}:{self.state[1]}:{self.state[2]}"
+        return f"{self.file.relative}:{':'.join(map(str, self.observed))}"
 
 
 @dataclass
@@ -97,42 +120,45 @@ def scan_landing_zone(
     now: float,
     already_loaded: AlreadyLoaded | None = None,
 ) -> Scan:
-    """Compare the landing zone with the cursor: complete files that are new or changed."""
-    scan = Scan(LandingCursor())
+    """Compare the landing zone with the cursor: complete files that arrived since."""
     first_key = partitions.get_first_partition_key()
     last_key = partitions.get_last_partition_key()
+    pending: dict[str, Observation] = {}
+    handled: dict[str, int] = {}
+    present: set[str] = set()
+    scan = Scan(previous)
     for spec in SOURCES:
         for landed in list_landing_files(spec, landing_zone.path).files:
             try:
                 stat = landed.path.stat()
             except FileNotFoundError:  # moved away while we looked
                 continue
-            observed: Observation = (stat.st_size, stat.st_mtime_ns)
-            known = previous.files.get(landed.relative)
-            if known and known[:2] == observed:
-                scan.cursor.files[landed.relative] = known
+            present.add(landed.relative)
+            observed: Observation = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+            if not previous.is_new(landed.relative, observed):
                 continue
-            was_pending = previous.pending.get(landed.relative)
-            settled = now - stat.st_mtime_ns / 1e9 >= settle_seconds
-            if not settled or was_pending not in (None, observed):
-                scan.cursor.pending[landed.relative] = observed
+            settled = now - arrival_ns(observed) / 1e9 >= settle_seconds
+            if not settled or previous.pending.get(landed.relative) not in (None, observed):
+                pending[landed.relative] = observed
                 scan.notes["still being written"] += 1
                 continue
             day = landed.file_date.isoformat() if landed.file_date else None
             if day is not None and (last_key is None or day > last_key):
+                pending[landed.relative] = observed
                 scan.notes["waiting for their day's partition"] += 1
                 continue
-            sha = landed.sha256()[:SHA_PREFIX]
-            state: FileState = (*observed, sha)
-            scan.cursor.files[landed.relative] = state
+            handled[landed.relative] = arrival_ns(observed)
             if day is not None and first_key is not None and day < first_key:
                 scan.notes["dated before the history start"] += 1
-            elif known and known[2] == sha:
-                scan.notes["re-delivered with the same content"] += 1
-            elif already_loaded and already_loaded(spec, landed, stat.st_mtime_ns):
+            elif already_loaded and already_loaded(spec, landed, arrival_ns(observed)):
                 scan.notes["already loaded before the sensor started"] += 1
             else:
-                scan.new_files.append(NewFile(spec, landed, state))
+                scan.new_files.append(NewFile(spec, landed, observed))
+    watermark = max([previous.watermark, *handled.values()])
+    at_watermark = {r for r, arrival in handled.items() if arrival == watermark}
+    if watermark == previous.watermark:
+        at_watermark |= set(previous.at_watermark) & present
+    scan.cursor = LandingCursor(watermark, sorted(at_watermark), pending)
     return scan
 
 
@@ -185,7 +211,7 @@ def run_requests(
 
 
 def materialized_before(instance: dg.DagsterInstance) -> AlreadyLoaded:
-    """Whether a file is older than the last materialisation of its bronze asset (partition)."""
+    """Whether a file arrived before the last materialisation of its bronze asset (partition)."""
     cache: dict[dg.AssetKey, dict[str | None, float]] = {}
 
     def last_materializations(spec: SourceSpec) -> dict[str | None, float]:
@@ -209,10 +235,10 @@ def materialized_before(instance: dg.DagsterInstance) -> AlreadyLoaded:
                 cache[key] = {r.partition_key: r.timestamp for r in records}
         return cache[key]
 
-    def already_loaded(spec: SourceSpec, landed: LandingFile, mtime_ns: int) -> bool:
+    def already_loaded(spec: SourceSpec, landed: LandingFile, arrived_ns: int) -> bool:
         partition = landed.file_date.isoformat() if landed.file_date else None
         loaded_at = last_materializations(spec).get(partition)
-        return loaded_at is not None and loaded_at >= mtime_ns / 1e9
+        return loaded_at is not None and loaded_at >= arrived_ns / 1e9
 
     return already_loaded
 
@@ -252,7 +278,7 @@ def build_landing_sensor(
             already_loaded=None if context.cursor else materialized_before(context.instance),
         )
         for new in scan.new_files:
-            context.log.info(f"new landing file {new.file.relative} ({new.state[0]} bytes)")
+            context.log.info(f"new landing file {new.file.relative} ({new.observed[0]} bytes)")
         requests = run_requests(scan.new_files, context.repository_def.asset_graph, partitions)
         cursor = scan.cursor.to_json()
         return dg.SensorResult(
