@@ -27,8 +27,8 @@ from scv_platform.settings import PROJECT_ROOT, load_settings
 from scv_platform_tests.automation_support import platform_env
 from scv_platform_tests.conftest import TRANSACTION_HEADER, transaction_row, write_csv
 
-START_TIMEOUT = 240  # about 12 s on an idle machine
-BACKFILL_TIMEOUT = 300
+START_TIMEOUT = 420  # about 12 s on an idle machine, minutes on a loaded one
+BACKFILL_TIMEOUT = 480
 DAYS = ["2025-01-01", "2025-01-02", "2025-01-03"]
 DAILY = [
     ["bronze", "card_transactions"],
@@ -71,7 +71,7 @@ class DagsterDev:
             data=json.dumps({"query": query, "variables": variables}).encode(),
             headers={"Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=120) as response:
             body = json.loads(response.read())
         assert "errors" not in body, body["errors"]
         return body["data"]
