@@ -40,10 +40,8 @@ def run_where(run: dg.DagsterRun) -> str:
     """Job, partition (or range) and code location of a run, in words."""
     parts = [f"job {run.job_name}"]
     partition = run.tags.get(PARTITION_NAME_TAG)
-    start, end = (
-        run.tags.get(ASSET_PARTITION_RANGE_START_TAG),
-        run.tags.get(ASSET_PARTITION_RANGE_END_TAG),
-    )
+    start = run.tags.get(ASSET_PARTITION_RANGE_START_TAG)
+    end = run.tags.get(ASSET_PARTITION_RANGE_END_TAG)
     if partition:
         parts.append(f"partition {partition}")
     elif start and end:

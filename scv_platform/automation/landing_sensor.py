@@ -78,12 +78,12 @@ class LandingCursor:
         )
 
     def to_json(self) -> str:
-        return json.dumps(
-            {"watermark": self.watermark, "at_watermark": sorted(self.at_watermark),
-             "pending": self.pending},
-            sort_keys=True,
-            separators=(",", ":"),
-        )  # fmt: skip
+        state = {
+            "watermark": self.watermark,
+            "at_watermark": sorted(self.at_watermark),
+            "pending": self.pending,
+        }
+        return json.dumps(state, sort_keys=True, separators=(",", ":"))
 
     def is_new(self, relative: str, observed: Observation) -> bool:
         arrival = arrival_ns(observed)
@@ -126,7 +126,7 @@ def scan_landing_zone(
     pending: dict[str, Observation] = {}
     handled: dict[str, int] = {}
     present: set[str] = set()
-    scan = Scan(previous)
+    scan = Scan(LandingCursor())
     for spec in SOURCES:
         for landed in list_landing_files(spec, landing_zone.path).files:
             try:

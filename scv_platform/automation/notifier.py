@@ -79,15 +79,13 @@ class NotifierResource(dg.ConfigurableResource):
         run_url = self.run_url(alert.run_id) if alert.run_id else None
         text = alert.text(run_url)
         log.error(f"ALERT {alert.title} | {alert.where}" + (f" | {run_url}" if run_url else ""))
-        channels = {"slack": self._post_slack, "webhook": self._post_webhook}
-        configured = {
-            "slack": bool(self.slack_token and self.slack_channel),
-            "webhook": bool(self.webhook_url),
-        }
+        channels = []
+        if self.slack_token and self.slack_channel:
+            channels.append(("slack", self._post_slack))
+        if self.webhook_url:
+            channels.append(("webhook", self._post_webhook))
         delivered, failed = ["log"], []
-        for name, post in channels.items():
-            if not configured[name]:
-                continue
+        for name, post in channels:
             try:
                 self._retry(lambda post=post: post(alert, text, run_url))
                 delivered.append(name)
