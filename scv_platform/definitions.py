@@ -6,8 +6,8 @@ import warnings
 
 import dagster as dg
 
+from scv_platform.automation.build import build_automation
 from scv_platform.identity import build_identity_assets
-from scv_platform.jobs import full_build_job
 from scv_platform.partitions import daily_partitions
 from scv_platform.resources.build import build_resources
 from scv_platform.resources.warehouse import engine_kind
@@ -29,6 +29,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     dbt_project = scv_dbt_project(settings)
     ensure_manifest(dbt_project)
     identity = build_identity_assets()
+    automation = build_automation(settings, partitions)
     return dg.Definitions(
         assets=[
             *build_bronze_assets(partitions, engine),
@@ -36,8 +37,10 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             *identity.assets,
         ],
         asset_checks=[*build_all_bronze_checks(), *identity.asset_checks],
-        jobs=[full_build_job(partitions)],
-        resources=build_resources(settings, dbt_project),
+        jobs=automation.jobs,
+        schedules=automation.schedules,
+        sensors=automation.sensors,
+        resources={**build_resources(settings, dbt_project), **automation.resources},
         # DuckDB has one writer: steps run one after another in the run's own process.
         executor=dg.in_process_executor,
     )

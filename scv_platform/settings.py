@@ -117,6 +117,18 @@ class PostgresSettings:
 
 
 @dataclass(frozen=True)
+class OperationsSettings:
+    """Alerts, the landing-zone sensor and links to the UI; secrets are read, never printed."""
+
+    alerts_file: Path
+    webserver_url: str
+    slack_token: str | None = field(repr=False)
+    slack_channel: str | None
+    webhook_url: str | None = field(repr=False)
+    landing_settle_seconds: int
+
+
+@dataclass(frozen=True)
 class Settings:
     env: str
     landing_dir: Path
@@ -127,6 +139,7 @@ class Settings:
     artifacts_dir: Path
     snowflake: SnowflakeSettings
     postgres: PostgresSettings
+    operations: OperationsSettings
 
     @property
     def is_local(self) -> bool:
@@ -147,13 +160,14 @@ def load_settings() -> Settings:
     if horizon <= 0:
         raise SettingsError(f"SCV_CHURN_HORIZON_DAYS={horizon} must be positive")
     port = _env("SNOWFLAKE_PORT")
+    dagster_home = _path("DAGSTER_HOME", PROJECT_ROOT / "data" / "dagster_home")
     return Settings(
         env=env,
         landing_dir=landing_dir,
         warehouse_path=_path("SCV_WAREHOUSE_PATH", PROJECT_ROOT / "data" / "warehouse.duckdb"),
         history_start=history_start,
         churn_horizon_days=horizon,
-        dagster_home=_path("DAGSTER_HOME", PROJECT_ROOT / "data" / "dagster_home"),
+        dagster_home=dagster_home,
         artifacts_dir=_path("SCV_ARTIFACTS_DIR", PROJECT_ROOT / "data" / "artifacts"),
         snowflake=SnowflakeSettings(
             account=_env("SNOWFLAKE_ACCOUNT"),
@@ -174,6 +188,27 @@ def load_settings() -> Settings:
             password=_env("DAGSTER_PG_PASSWORD"),
             db=_env("DAGSTER_PG_DB"),
         ),
+        operations=load_operations_settings(dagster_home),
+    )
+
+
+DEFAULT_WEBSERVER_URL = "http://127.0.0.1:3000"
+
+
+def load_operations_settings(dagster_home: Path) -> OperationsSettings:
+    slack_token, slack_channel = _env("SCV_SLACK_TOKEN"), _env("SCV_SLACK_CHANNEL")
+    if bool(slack_token) != bool(slack_channel):
+        raise SettingsError("Slack alerts need both SCV_SLACK_TOKEN and SCV_SLACK_CHANNEL")
+    settle = _env_int("SCV_LANDING_SETTLE_SECONDS", 60)
+    if settle < 0:
+        raise SettingsError(f"SCV_LANDING_SETTLE_SECONDS={settle} must not be negative")
+    return OperationsSettings(
+        alerts_file=_path("SCV_ALERTS_FILE", dagster_home / "alerts.jsonl"),
+        webserver_url=(_env("DAGSTER_WEBSERVER_URL") or DEFAULT_WEBSERVER_URL).rstrip("/"),
+        slack_token=slack_token,
+        slack_channel=slack_channel,
+        webhook_url=_env("SCV_ALERT_WEBHOOK_URL"),
+        landing_settle_seconds=settle,
     )
 
 

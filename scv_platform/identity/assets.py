@@ -12,6 +12,8 @@ from typing import NamedTuple
 import dagster as dg
 import pandas as pd
 
+from scv_platform.automation.policies import daily_freshness_policy
+from scv_platform.automation.retries import IDENTITY_RETRY
 from scv_platform.identity.checks import build_identity_checks
 from scv_platform.identity.config import IdentityConfig
 from scv_platform.identity.tables import (
@@ -50,6 +52,7 @@ def _specs() -> list[dg.AssetSpec]:
             group_name=IDENTITY_GROUP,
             kinds=KINDS,
             deps=INPUT_KEYS,
+            freshness_policy=daily_freshness_policy(),  # a gold output
             description=(
                 "One row per source identity (CRM contact, legacy customer, web shop account) "
                 "with its stable scv_customer_id, the rule or model that linked it "
@@ -116,6 +119,7 @@ def build_identity_assets(config: IdentityConfig | None = None) -> IdentityDefin
         name="identity_resolution",
         specs=_specs(),
         required_resource_keys={WAREHOUSE_KEY},
+        retry_policy=IDENTITY_RETRY,
     )
     def identity_resolution(
         context: dg.AssetExecutionContext,

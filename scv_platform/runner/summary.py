@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -65,7 +66,7 @@ def _metadata_int(metadata: dict, key: str) -> int | None:
     return int(value.value) if value is not None and value.value is not None else None
 
 
-def _check_description(evaluation: dg.AssetCheckEvaluation) -> str:
+def check_description(evaluation: dg.AssetCheckEvaluation) -> str:
     """The check's own words, or for a dbt test the number of failing rows."""
     if evaluation.description:
         return evaluation.description.strip()
@@ -73,7 +74,7 @@ def _check_description(evaluation: dg.AssetCheckEvaluation) -> str:
     return f"{failed.value} failing rows" if failed is not None else ""
 
 
-def _root_message(error: object) -> str | None:
+def root_message(error: object) -> str | None:
     """The innermost error's first line: the cause a person can act on."""
     while error is not None and getattr(error, "cause", None) is not None:
         error = error.cause
@@ -83,6 +84,23 @@ def _root_message(error: object) -> str | None:
     return lines[0] if lines else None
 
 
+def step_failure_messages(events: Iterable[dg.DagsterEvent]) -> list[str]:
+    """``<step>: <root cause>`` per failed step; a step that failed after retries names the
+    error it was retried on rather than Dagster's "Exceeded max_retries"."""
+    retried_errors: dict[str, str] = {}
+    failures: list[str] = []
+    for event in events:
+        data = event.event_specific_data
+        if event.event_type_value == "STEP_UP_FOR_RETRY":
+            retried_errors[event.step_key] = root_message(data.error) or event.message
+        elif event.event_type_value == "STEP_FAILURE":
+            message = root_message(data.error) or event.message or "failed"
+            if message.startswith("Exceeded max_retries") and event.step_key in retried_errors:
+                message = f"{retried_errors[event.step_key]} (after retries)"
+            failures.append(f"{event.step_key}: {message}")
+    return failures
+
+
 def summarise(
     result: dg.ExecuteInProcessResult, seconds: float, blocking_checks: set[str]
 ) -> RunSummary:
@@ -90,7 +108,6 @@ def summarise(
     rows: dict[str, int] = {}
     partitions: dict[str, int] = defaultdict(int)
     latest_check: dict[tuple[str, str], CheckOutcome] = {}
-    retried_errors: dict[str, str] = {}
     for event in result.all_events:
         data = event.event_specific_data
         if event.event_type_value == "ASSET_MATERIALIZATION":
@@ -108,15 +125,9 @@ def summarise(
                 passed=data.passed,
                 severity=data.severity.value,
                 blocking=f"{asset}:{data.check_name}" in blocking_checks,
-                description=_check_description(data),
+                description=check_description(data),
             )
-        elif event.event_type_value == "STEP_UP_FOR_RETRY":
-            retried_errors[event.step_key] = _root_message(data.error) or event.message
-        elif event.event_type_value == "STEP_FAILURE":
-            message = _root_message(data.error) or event.message or "failed"
-            if message.startswith("Exceeded max_retries") and event.step_key in retried_errors:
-                message = f"{retried_errors[event.step_key]} (after retries)"
-            summary.step_failures.append(f"{event.step_key}: {message}")
+    summary.step_failures = step_failure_messages(result.all_events)
     summary.rows_by_asset = rows
     summary.partitions_by_asset = dict(partitions)
     summary.checks = list(latest_check.values())

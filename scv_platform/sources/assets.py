@@ -4,6 +4,8 @@ from datetime import date
 
 import dagster as dg
 
+from scv_platform.automation.retries import BRONZE_RETRY
+from scv_platform.partitions import DAILY_TAG
 from scv_platform.resources.landing_zone import LandingZoneResource
 from scv_platform.resources.warehouse import WAREHOUSE_KEY, duckdb_connection
 from scv_platform.sources.landing import list_landing_files
@@ -86,7 +88,8 @@ def build_bronze_asset(
             "dagster/table_name": bronze_table(spec),
             "landing_folder": spec.folder,
         },
-        retry_policy=dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL),
+        retry_policy=BRONZE_RETRY,
+        tags={DAILY_TAG: ""} if daily else None,
     )
     def bronze_asset(
         context: dg.AssetExecutionContext,

@@ -7,6 +7,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
+from scv_platform.automation.retries import DBT_RETRY
+from scv_platform.partitions import DAILY_TAG
 from scv_platform.resources.warehouse import WAREHOUSE_KEY, duckdb_connection
 from scv_platform.sources.loader import ensure_all_bronze_tables
 from scv_platform.transform.row_counts import stream_with_row_counts
@@ -18,7 +20,6 @@ from scv_platform.warehouse.sql import checked_partition_key
 # explicit test selection, DBT_INDIRECT_SELECTION=empty, when only some checks are selected).
 os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
 
-DAILY_TAG = "daily_partitioned"
 DAILY_SELECT = f"tag:{DAILY_TAG}"
 
 
@@ -32,7 +33,10 @@ def _has_daily_models(project: DbtProject) -> bool:
 
 
 def partition_vars(context: dg.AssetExecutionContext) -> dict[str, Any]:
-    """The run's day window as dbt vars (end exclusive), validated before it reaches SQL."""
+    """The run's day window as dbt vars (end exclusive), validated before it reaches SQL; none
+    when the run has no partition (checks only, e.g. scv_monitoring: tests see all days)."""
+    if not context.has_partition_key and not context.has_partition_key_range:
+        return {}
     window = context.partition_time_window
     return {
         "min_date": checked_partition_key(window.start.date().isoformat()),
@@ -59,7 +63,7 @@ def build_dbt_assets(
         exclude=DAILY_SELECT if daily else None,
         name="scv_dbt_models",
         dagster_dbt_translator=translator,
-        retry_policy=dg.RetryPolicy(max_retries=1, delay=10),
+        retry_policy=DBT_RETRY,
         required_resource_keys={WAREHOUSE_KEY, "dbt"},
     )
     def scv_dbt_models(context: dg.AssetExecutionContext):
@@ -80,7 +84,7 @@ def build_dbt_assets(
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         dagster_dbt_translator=translator,
-        retry_policy=dg.RetryPolicy(max_retries=1, delay=10),
+        retry_policy=DBT_RETRY,
         required_resource_keys={WAREHOUSE_KEY, "dbt"},
     )
     def scv_dbt_daily_models(context: dg.AssetExecutionContext):

@@ -6,7 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
+
+from scv_platform.automation.policies import (
+    GOLD_LAYER,
+    daily_freshness_policy,
+    gold_automation_condition,
+)
+from scv_platform.partitions import DAILY_TAG
 
 LAYER_BY_FOLDER = {"staging": "silver", "intermediate": "silver", "identity": "silver"}
 
@@ -46,3 +53,27 @@ class ScvDbtTranslator(DagsterDbtTranslator):
             return f"{layer}_reference"
         fqn = dbt_resource_props.get("fqn", [])
         return f"{layer}_{fqn[-2]}" if len(fqn) > 2 else layer
+
+    # Operations (automation/policies.py): every gold model gets the daily freshness policy and
+    # the gold automation condition, so new gold models get them without further code.
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if _is_gold_node(props) and spec.freshness_policy is None:
+            return spec.replace_attributes(freshness_policy=daily_freshness_policy())
+        return spec
+
+    def get_automation_condition(
+        self, dbt_resource_props: Mapping[str, Any]
+    ) -> dg.AutomationCondition | None:
+        if not _is_gold_node(dbt_resource_props):
+            return super().get_automation_condition(dbt_resource_props)
+        daily = DAILY_TAG in (dbt_resource_props.get("tags") or [])
+        return gold_automation_condition(dbt_resource_props["name"], daily)
+
+
+def _is_gold_node(props: Mapping[str, Any]) -> bool:
+    """A gold model or snapshot (sources named ``gold`` are other assets' outputs)."""
+    return props["resource_type"] in {"model", "snapshot"} and model_layer(props) == GOLD_LAYER
