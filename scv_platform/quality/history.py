@@ -88,3 +88,28 @@ def dbt_check_records(
             )
         )
     return records
+
+
+def record_result(
+    con: duckdb.DuckDBPyConnection,
+    context: dg.AssetCheckExecutionContext,
+    result: dg.AssetCheckResult,
+) -> dg.AssetCheckResult:
+    """Append the result of the (unpartitioned) check being evaluated to the history and
+    return it unchanged. ``failed_rows`` comes from its ``failed_rows`` metadata, if any."""
+    [spec] = context.check_specs
+    failed = result.metadata.get("failed_rows")
+    value = getattr(failed, "value", failed)
+    record = CheckRecord(
+        check_name=spec.name,
+        asset_key=spec.asset_key.to_user_string(),
+        partition_key=None,
+        passed=result.passed,
+        severity=result.severity.value,
+        failed_rows=int(value) if value is not None else None,
+        description=(result.description or "")[:MAX_DESCRIPTION] or None,
+        run_id=context.run.run_id,
+        evaluated_at=utc_now(),
+    )
+    append_check_results(con, [record])
+    return result
