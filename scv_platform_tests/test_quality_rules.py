@@ -15,7 +15,7 @@ from scv_platform.quality import customer_rules, fact_rules, source_rules
 from scv_platform.quality.checks import ROW_CHECKS, evaluate_row_check
 from scv_platform.quality.facts import ORDERS
 from scv_platform.quality.quarantine import release_rows, sync_quarantine
-from scv_platform.quality.severity import Thresholds, judge
+from scv_platform.quality.severity import Thresholds, judge, judge_rows
 from scv_platform.quality.window import CheckWindow
 from scv_platform.settings import QualitySettings, SettingsError, load_quality_settings
 from scv_platform.sources.specs import ORDERS as ORDER_SPEC
@@ -173,6 +173,10 @@ def test_thresholds_turn_the_bad_share_into_pass_warn_error():
     assert judge(0.05, thresholds).severity == WARN
     assert judge(0.051, thresholds).severity == ERROR
     assert not judge(0.0001, Thresholds(0.0, 0.05)).passed  # warn 0: any bad row warns
+    # rows kept in the marts for review (not held) can warn, never fail with ERROR
+    assert judge_rows(50, 0, 100, thresholds).severity == WARN
+    assert judge_rows(50, 6, 100, thresholds).severity == ERROR
+    assert judge_rows(1, 0, 100, thresholds).passed
 
 
 def test_quality_settings_come_from_the_environment_and_are_validated(monkeypatch):

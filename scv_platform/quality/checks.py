@@ -20,7 +20,7 @@ from scv_platform.quality.facts import ORDERS, TRANSACTIONS, Fact, original_valu
 from scv_platform.quality.history import append_check_results, utc_now
 from scv_platform.quality.outcome import DayOutcome, Outcome
 from scv_platform.quality.quarantine import sync_quarantine
-from scv_platform.quality.severity import Thresholds, Verdict, judge, share
+from scv_platform.quality.severity import Thresholds, Verdict, judge_rows, share
 from scv_platform.quality.window import CheckWindow, check_window
 from scv_platform.resources.warehouse import WAREHOUSE_KEY, duckdb_connection
 from scv_platform.settings import QualitySettings, load_quality_settings
@@ -173,17 +173,19 @@ def evaluate_row_check(
     )  # fmt: skip
     thresholds = Thresholds(*settings.thresholds(check.name))
     bad_share = share(len(flagged), result.checked)
-    verdict = judge(bad_share, thresholds)
+    held = flagged[flagged["holds_row"].astype(bool)]
+    verdict = judge_rows(len(flagged), len(held), result.checked, thresholds)
     problem = check.problem_text(settings)
     description = describe_flagged(
         flagged, result.checked, check.fact.noun, problem, window.label, verdict, thresholds,
         check.action, settings.sample_size,
     )  # fmt: skip
     flagged_by_day = result.flagged_by_day()
+    held_by_day = held.groupby("partition_key").size().to_dict() if len(held) else {}
     days = []
     for day, checked in sorted(result.checked_by_day.items()):
         bad = flagged_by_day.get(day, 0)
-        day_verdict = judge(share(bad, checked), thresholds)
+        day_verdict = judge_rows(bad, held_by_day.get(day, 0), checked, thresholds)
         days.append(
             DayOutcome(day, day_verdict, bad, f"{bad} of {checked} {check.fact.noun} {problem}.")
         )
@@ -195,6 +197,7 @@ def evaluate_row_check(
         {
             "checked_rows": result.checked,
             "failed_share": bad_share,
+            "held_share": share(len(held), result.checked),
             "warn_above": thresholds.warn,
             "error_above": thresholds.error,
             "window": window.label,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dagster as dg
 import duckdb
 
 from scv_platform.quality.explain import markdown_table, percent
 from scv_platform.quality.outcome import DayOutcome, Outcome
-from scv_platform.quality.severity import Thresholds, judge, share
+from scv_platform.quality.severity import Thresholds, Verdict, judge, share
 from scv_platform.settings import QualitySettings
 
 DIM_CUSTOMER = "gold.dim_customer"
@@ -129,10 +130,9 @@ def weather_coverage(con: duckdb.DuckDBPyConnection, settings: QualitySettings) 
     ).df()
     thresholds = _thresholds(settings, "weather_coverage")
     goal = 1 - thresholds.warn
-    if days.empty:
-        verdict = judge(1.0, thresholds)
+    if days.empty:  # an absent source is reported, not an error (contracts.md)
         return Outcome(
-            verdict,
+            Verdict(False, dg.AssetCheckSeverity.WARN),
             "No weather day in gold.weather_customer_coverage: no weather file has been "
             "loaded. Deliver weather/forecast_day files (or check the Marketplace share).",
             0,

@@ -70,7 +70,8 @@ def flag_all(
     flagged = {}
     for check in ROW_CHECKS:
         frames = [check.rule(con, w, settings).flagged for w in windows]
-        flagged[check.name] = pd.concat(frames, ignore_index=True)
+        found = [f for f in frames if not f.empty]
+        flagged[check.name] = pd.concat(found, ignore_index=True) if found else frames[0]
     return flagged
 
 
@@ -98,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     truth = pd.read_parquet(args.truth_dir / "anomalies.parquet")
     settings = load_quality_settings()
     with connection(args.warehouse, read_only=True) as con:
+        con.execute("SET enable_progress_bar = false")
         flagged = flag_all(con, settings, args.per_day)
     scores = score(flagged, truth)
     print(f"{'kind':28} {'check':30} {'injected':>8} {'flagged':>8} {'found':>6} recall precision")

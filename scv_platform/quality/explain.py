@@ -60,6 +60,12 @@ def describe_flagged(
     if flagged.empty:
         return f"All {checked:,} {noun} in {scope} pass: none {problem}."
     text = summary_sentence(len(flagged), checked, noun, problem, scope, verdict, thresholds)
+    kept = int((~flagged["holds_row"].astype(bool)).sum())
+    if kept:
+        text += (
+            f" {kept:,} of them stay in the marts for review and can only warn (ERROR counts "
+            "the rows held out of the marts)."
+        )
     issues = flagged["issue"].value_counts()
     if len(issues) > 1:
         text += " By issue: " + ", ".join(f"{k} {v:,}" for k, v in issues.items()) + "."

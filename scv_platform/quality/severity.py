@@ -40,3 +40,12 @@ def judge(share: float, thresholds: Thresholds) -> Verdict:
 
 def share(bad: int, total: int) -> float:
     return bad / total if total else 0.0
+
+
+def judge_rows(flagged: int, held: int, total: int, thresholds: Thresholds) -> Verdict:
+    """A row-level check: ERROR only on the share of rows held out of the marts (they change
+    what the marts show); rows kept in the marts for review can make it WARN, never ERROR."""
+    verdict = judge(share(held, total), thresholds)
+    if verdict.passed and share(flagged, total) > thresholds.warn:
+        return Verdict(False, dg.AssetCheckSeverity.WARN)
+    return verdict

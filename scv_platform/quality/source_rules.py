@@ -146,17 +146,18 @@ def _in_scope(spec: SourceSpec, window: CheckWindow, file_date: date | None) -> 
 def schema_change(
     con: duckdb.DuckDBPyConnection, spec: SourceSpec, window: CheckWindow, settings: QualitySettings
 ) -> Outcome:
-    """Files whose columns differ from the file delivered before them (the contract's columns
-    for the first file): a contract column gone is an ERROR, any other change a WARN."""
+    """Files whose columns differ from the file delivered before them (the first file is the
+    baseline): a contract column gone is an ERROR, any other change a WARN. Columns are
+    compared as header keys (case, spaces and punctuation ignored, as the loader does)."""
     contract = {header_key(c.name) for c in spec.columns}
     files = manifest_headers(con, spec)
     changes = []
-    previous: set[str] = contract
+    previous: set[str] | None = None
     for source_file, file_date, header in files:
         current = set(header)
-        if _in_scope(spec, window, file_date) and current != previous:
+        if previous is not None and current != previous and _in_scope(spec, window, file_date):
             removed, added = sorted(previous - current), sorted(current - previous)
-            lost = sorted(set(removed) & contract)
+            lost = bool(set(removed) & contract)
             changes.append(
                 {
                     "source_file": source_file,

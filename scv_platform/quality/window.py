@@ -61,7 +61,11 @@ ALL_HISTORY = CheckWindow(FIRST_DAY, LAST_DAY)
 def check_window(
     context: dg.AssetCheckExecutionContext | dg.AssetExecutionContext,
 ) -> CheckWindow:
-    """The run's partition (range) as a window; all history when the run has no partition."""
+    """The run's partition (range) as a window; all history when the run has no partition or
+    the check is unpartitioned (a partitioned run may evaluate unpartitioned checks too)."""
+    specs = getattr(context, "check_specs", [])
+    if any(spec.partitions_def is None for spec in specs):
+        return ALL_HISTORY
     if not (context.has_partition_key or context.has_partition_key_range):
         return ALL_HISTORY
     window = context.partition_time_window

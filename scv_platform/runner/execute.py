@@ -57,7 +57,16 @@ def plan_stages(
     )
     partitioned = {k: graph.get(k).partitions_def is not None for k in keys}
     if not with_partitions:
-        keys = {k for k in keys if not partitioned[k]}
+        # Without a day partition no daily asset is built. Daily sources (no parents) still
+        # have their empty tables; a daily asset derived from others (a fact) does not exist
+        # until a partition builds it, so what reads it (the marts) waits too.
+        needs_fact: dict[dg.AssetKey, bool] = {}
+        for key in graph.toposorted_asset_keys:
+            node = graph.get(key)
+            needs_fact[key] = (node.partitions_def is not None and bool(node.parent_keys)) or any(
+                needs_fact.get(p, False) for p in node.parent_keys
+            )
+        keys = {k for k in keys if not partitioned[k] and not needs_fact[k]}
     # Derived unpartitioned assets wait for the daily sources: a dbt test relating an early
     # model to one built from daily data would otherwise run before its second parent exists.
     daily_roots = any(partitioned[k] and not set(graph.get(k).parent_keys) & keys for k in keys)
