@@ -10,16 +10,24 @@ from datetime import date, datetime
 import dagster as dg
 import pandas as pd
 import pytest
+from dagster_duckdb import DuckDBResource
 
 from scv_platform.quality import customer_rules, fact_rules, source_rules
-from scv_platform.quality.checks import ROW_CHECKS, evaluate_row_check
+from scv_platform.quality.checks import (
+    ROW_CHECKS,
+    AggregateCheck,
+    build_aggregate_check,
+    evaluate_row_check,
+)
 from scv_platform.quality.facts import ORDERS
+from scv_platform.quality.outcome import Outcome
 from scv_platform.quality.quarantine import release_rows, sync_quarantine
-from scv_platform.quality.severity import Thresholds, judge, judge_rows
-from scv_platform.quality.window import CheckWindow
+from scv_platform.quality.severity import Thresholds, Verdict, judge, judge_rows
+from scv_platform.quality.window import ALL_HISTORY, CheckWindow
 from scv_platform.settings import QualitySettings, SettingsError, load_quality_settings
 from scv_platform.sources.specs import ORDERS as ORDER_SPEC
 from scv_platform.sources.specs import PRODUCTS as PRODUCT_SPEC
+from scv_platform.warehouse.duckdb_connection import connection
 from scv_platform.warehouse.operational_tables import ensure_operational_tables
 
 DAY = date(2025, 3, 3)  # a Monday
@@ -303,3 +311,44 @@ def test_schema_change_compares_each_file_with_the_one_before(con):
     assert outcome.failed_rows == 2 and outcome.verdict.severity == ERROR  # list_price lost
     assert "added [colour]" in outcome.description
     assert "removed [colour, listprice]" in outcome.description
+
+
+def test_checks_judge_their_partition_or_all_history_in_a_partitioned_run(warehouse_path):
+    partitions = dg.DailyPartitionsDefinition(start_date="2025-01-01")
+    seen: dict[str, CheckWindow] = {}
+
+    @dg.asset(partitions_def=partitions)
+    def daily() -> None: ...
+
+    @dg.asset(deps=[daily])
+    def whole() -> None: ...
+
+    def recorder(name: str):
+        def evaluate(con, window, settings, run_id, now):
+            seen[name] = window
+            return Outcome(Verdict(True, WARN), f"{name} judged {window.label}", 0)
+
+        return evaluate
+
+    checks = [
+        build_aggregate_check(
+            AggregateCheck("daily_check", daily.key, "toy", (), recorder("daily"), True),
+            partitions,
+        ),
+        build_aggregate_check(
+            AggregateCheck("whole_check", whole.key, "toy", (), recorder("whole")), partitions
+        ),
+    ]
+    result = dg.materialize(
+        [daily, whole, *checks],
+        partition_key="2025-01-02",
+        resources={"warehouse": DuckDBResource(database=str(warehouse_path))},
+    )
+    assert result.success
+    assert seen == {"daily": CheckWindow(date(2025, 1, 2), date(2025, 1, 3)), "whole": ALL_HISTORY}
+    with connection(warehouse_path, read_only=True) as history:
+        rows = history.execute(
+            "SELECT check_name, partition_key, description FROM quality.check_results ORDER BY 1"
+        ).fetchall()
+    assert rows == [("daily_check", "2025-01-02", "daily judged 2025-01-02"),
+                    ("whole_check", None, "whole judged all history")]  # fmt: skip
