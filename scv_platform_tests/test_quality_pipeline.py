@@ -1,11 +1,11 @@
 """Data quality in real runs: real dbt and real Dagster on a small DuckDB warehouse.
 
 The hand-made landing zone of test_dbt_staging gets a third day of orders with one absurd
-quantity. Three phases share the warehouse (one module fixture, so the costly builds run
-once): the row checks judge the day with a lenient error threshold (WARN: the order is
-quarantined and held out of the marts, dbt tests and Python checks land in the history);
-the order is released and the mart rebuilt (it flows back); then with the default
-thresholds the check fails with ERROR and, being blocking, stops the marts.
+quantity. Three phases share the warehouse, in one test so that the costly builds run once
+whatever the test distribution: the row checks judge the day with a lenient error threshold
+(WARN: the order is quarantined and held out of the marts, dbt tests and Python checks land
+in the history); the order is released and the mart rebuilt (it flows back); then with the
+default thresholds the check fails with ERROR and, being blocking, stops the marts.
 """
 
 from __future__ import annotations
@@ -28,8 +28,6 @@ from scv_platform_tests.test_dbt_staging import (
     write_shop_cards_weather,
 )
 from scv_platform_tests.test_golden_record import CROSSWALK, load_bronze, write_crosswalk
-
-pytestmark = pytest.mark.xdist_group("quality_pipeline")
 
 DAY = "2025-01-03"
 FCT_ORDERS = dg.AssetKey(["gold", "fct_orders"])
@@ -91,43 +89,37 @@ def snapshot(warehouse: Path, result: dg.ExecuteInProcessResult) -> Phase:
     return Phase(result, quarantine, history, mart[0][0] if mart else None)
 
 
-@pytest.fixture(scope="module")
-def phases(tmp_path_factory):
-    root = tmp_path_factory.mktemp("quality_pipeline")
+def run_phases(root: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     warehouse, landing = root / "warehouse.duckdb", root / "landing"
-    monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setenv("SCV_LANDING_DIR", str(landing))
     monkeypatch.setenv("SCV_WAREHOUSE_PATH", str(warehouse))
     monkeypatch.setenv("SCV_HISTORY_START", "2025-01-01")
-    try:
-        write_d365(landing)
-        write_legacy(landing)
-        write_shop_cards_weather(landing)
-        write_csv(landing / f"shop/orders/orders_{DAY}.csv", ORDER_HEADER, ORDERS_DAY_3)
-        load_bronze(landing, warehouse)
-        write_crosswalk(warehouse, CROSSWALK)
-        built = run_dbt(
-            ["build", "--exclude-resource-type", "test", "unit_test"], warehouse, root / "target"
-        )
-        assert built.returncode == 0, built.stdout[-4000:]
-        defs = build_definitions()
-        instance = dg.DagsterInstance.ephemeral()
+    write_d365(landing)
+    write_legacy(landing)
+    write_shop_cards_weather(landing)
+    write_csv(landing / f"shop/orders/orders_{DAY}.csv", ORDER_HEADER, ORDERS_DAY_3)
+    load_bronze(landing, warehouse)
+    write_crosswalk(warehouse, CROSSWALK)
+    built = run_dbt(
+        ["build", "--exclude-resource-type", "test", "unit_test"], warehouse, root / "target"
+    )
+    assert built.returncode == 0, built.stdout[-4000:]
+    defs = build_definitions()
+    instance = dg.DagsterInstance.ephemeral()
 
-        monkeypatch.setenv("SCV_DQ_ORDERS_QUANTITY_IQR_ERROR", "0.5")
-        warned = snapshot(warehouse, materialize_day(defs, instance))
+    monkeypatch.setenv("SCV_DQ_ORDERS_QUANTITY_IQR_ERROR", "0.5")
+    warned = snapshot(warehouse, materialize_day(defs, instance))
 
-        with connection(warehouse) as con:
-            released = release_rows(con, "reviewed: a genuine bulk order", "orders_quantity_iqr")
-        rebuilt = run_dbt(["run", "--select", "int_activity__customer_day"], warehouse, root / "t2")
-        assert rebuilt.returncode == 0, rebuilt.stdout[-4000:]
-        after_release = query(warehouse, ACTIVITY_SQL)[0][0]
+    with connection(warehouse) as con:
+        released = release_rows(con, "reviewed: a genuine bulk order", "orders_quantity_iqr")
+    rebuilt = run_dbt(["run", "--select", "int_activity__customer_day"], warehouse, root / "t2")
+    assert rebuilt.returncode == 0, rebuilt.stdout[-4000:]
+    after_release = query(warehouse, ACTIVITY_SQL)[0][0]
 
-        monkeypatch.delenv("SCV_DQ_ORDERS_QUANTITY_IQR_ERROR")
-        blocked = snapshot(warehouse, materialize_day(defs, instance))
-        yield {"warned": warned, "released": released, "after_release": after_release,
-               "blocked": blocked}  # fmt: skip
-    finally:
-        monkeypatch.undo()
+    monkeypatch.delenv("SCV_DQ_ORDERS_QUANTITY_IQR_ERROR")
+    blocked = snapshot(warehouse, materialize_day(defs, instance))
+    return {"warned": warned, "released": released, "after_release": after_release,
+            "blocked": blocked}  # fmt: skip
 
 
 def materialized_keys(result: dg.ExecuteInProcessResult) -> set[dg.AssetKey]:
@@ -138,7 +130,7 @@ def evaluation(result: dg.ExecuteInProcessResult, name: str) -> dg.AssetCheckEva
     return next(e for e in result.get_asset_check_evaluations() if e.check_name == name)
 
 
-def test_flagged_order_is_quarantined_and_held_out_of_the_marts(phases):
+def assert_flagged_order_is_quarantined_and_held_out_of_the_marts(phases: dict) -> None:
     warned: Phase = phases["warned"]
     assert warned.result.success
     check = evaluation(warned.result, "orders_quantity_iqr")
@@ -152,7 +144,7 @@ def test_flagged_order_is_quarantined_and_held_out_of_the_marts(phases):
     assert ACTIVITY in materialized_keys(warned.result)  # the marts were built
 
 
-def test_python_checks_and_dbt_tests_land_in_the_history(phases):
+def assert_python_checks_and_dbt_tests_land_in_the_history(phases: dict) -> None:
     history = phases["warned"].history
     python = [h for h in history if h[0] == "orders_quantity_iqr"]
     assert python == [
@@ -167,12 +159,12 @@ def test_python_checks_and_dbt_tests_land_in_the_history(phases):
     assert any(h[0].startswith("not_null_int_quality__held_fact_rows") for h in dbt_tests)
 
 
-def test_a_released_row_flows_back_into_the_marts(phases):
+def assert_a_released_row_flows_back_into_the_marts(phases: dict) -> None:
     assert phases["released"] == 1
     assert phases["after_release"] == len(QUANTITIES) + 1
 
 
-def test_a_blocking_error_stops_the_downstream_assets(phases):
+def assert_a_blocking_error_stops_the_downstream_assets(phases: dict) -> None:
     blocked: Phase = phases["blocked"]
     assert not blocked.result.success
     check = evaluation(blocked.result, "orders_quantity_iqr")
@@ -184,3 +176,11 @@ def test_a_blocking_error_stops_the_downstream_assets(phases):
     assert ("orders_quantity_iqr", "gold/fct_orders", DAY, False, "ERROR", 1) in [
         h[:6] for h in blocked.history
     ]
+
+
+def test_quality_checks_in_real_dbt_and_dagster_runs(tmp_path, monkeypatch):
+    phases = run_phases(tmp_path, monkeypatch)
+    assert_flagged_order_is_quarantined_and_held_out_of_the_marts(phases)
+    assert_python_checks_and_dbt_tests_land_in_the_history(phases)
+    assert_a_released_row_flows_back_into_the_marts(phases)
+    assert_a_blocking_error_stops_the_downstream_assets(phases)

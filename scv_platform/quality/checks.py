@@ -229,6 +229,7 @@ def _execute(
     window = check_window(context)
     now = utc_now()
     with duckdb_connection(getattr(context.resources, WAREHOUSE_KEY)) as con:
+        con.execute("SET enable_progress_bar = false")  # no console bars in the step logs
         missing = [t for t in tables if not relation_exists(con, t)]
         if missing:
             outcome = Outcome(
