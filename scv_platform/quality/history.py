@@ -9,11 +9,12 @@ Snowflake gateway provides its own).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, fields
 from datetime import UTC, datetime
 
 import dagster as dg
 import duckdb
+import pandas as pd
 
 from scv_platform.warehouse.operational_tables import CHECK_RESULTS, ensure_operational_tables
 
@@ -44,10 +45,14 @@ def append_check_results(con: duckdb.DuckDBPyConnection, records: Sequence[Check
     if not records:
         return
     ensure_operational_tables(con)
-    con.executemany(
-        f"INSERT INTO {CHECK_RESULTS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [astuple(r) for r in records],
-    )
+    frame = pd.DataFrame(
+        [astuple(r) for r in records], columns=[f.name for f in fields(CheckRecord)]
+    ).astype({"failed_rows": "Int64"})
+    con.register("__check_records", frame)
+    try:  # one insert for a range's hundreds of daily rows
+        con.execute(f"INSERT INTO {CHECK_RESULTS} SELECT * FROM __check_records")
+    finally:
+        con.unregister("__check_records")
 
 
 def run_partition_key(context: dg.AssetExecutionContext) -> str | None:
