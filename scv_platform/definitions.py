@@ -9,6 +9,7 @@ import dagster as dg
 from scv_platform.automation.build import build_automation
 from scv_platform.identity import build_identity_assets
 from scv_platform.partitions import daily_partitions
+from scv_platform.quality import build_quality_definitions
 from scv_platform.resources.build import build_resources
 from scv_platform.resources.warehouse import engine_kind
 from scv_platform.settings import Settings, load_settings
@@ -30,13 +31,19 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     ensure_manifest(dbt_project)
     identity = build_identity_assets()
     automation = build_automation(settings, partitions)
+    quality = build_quality_definitions(partitions, engine)
     return dg.Definitions(
         assets=[
             *build_bronze_assets(partitions, engine),
             *build_dbt_assets(dbt_project, partitions, engine),
             *identity.assets,
+            *quality.assets,
         ],
-        asset_checks=[*build_all_bronze_checks(), *identity.asset_checks],
+        asset_checks=[
+            *build_all_bronze_checks(),
+            *identity.asset_checks,
+            *quality.asset_checks,
+        ],
         jobs=automation.jobs,
         schedules=automation.schedules,
         sensors=automation.sensors,

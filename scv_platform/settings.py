@@ -302,3 +302,86 @@ def dataclass_from_env(cls: type[T], prefix: str) -> T:
 def load_simulation_settings() -> SimulationSettings:
     """Simulator settings: defaults overridden by ``SCV_SIM_*`` variables, validated."""
     return dataclass_from_env(SimulationSettings, "SCV_SIM_")
+
+
+@dataclass(frozen=True)
+class QualitySettings:
+    """Knobs and thresholds of the data-quality checks (``scv_platform/quality``).
+
+    Every field can be set by ``SCV_DQ_<FIELD NAME IN CAPITALS>`` (for example
+    ``SCV_DQ_IQR_MULTIPLIER=1.5``). A check warns when its share of bad rows is above its
+    ``<check>_warn`` threshold and fails with ERROR above ``<check>_error`` (shares in 0..1;
+    for ``volume`` the share is the relative deviation from the expected row count). The
+    defaults warn on the simulator's default anomaly rates without blocking (README).
+    """
+
+    iqr_multiplier: float = 3.0
+    """Order quantities outside Q1 - k x IQR .. Q3 + k x IQR of their category are outliers."""
+    zscore_threshold: float = 3.0
+    """A robust z-score of at least this (in absolute value) is an outlier."""
+    min_relative_spread: float = 0.15
+    """Smallest spread (log scale, ~ relative) of a product's price per unit: promotions move
+    prices, so a per-unit amount within 3 x 15 % of the product's usual one is never an outlier."""
+    total_tolerance: float = 0.01
+    """Currency units a total may differ from quantity x unit price (rounding)."""
+    total_relative_tolerance: float = 0.01
+    """Share of quantity x unit price a total may differ by (e.g. rounding of discounts)."""
+    reference_days: int = 365
+    """Statistics of the outlier checks come from the checked days and this many days before."""
+    min_group_rows: int = 20
+    """A category / product / merchant category needs this many reference rows for its own
+    statistics; smaller groups fall back to all rows (IQR) or are not judged (prices)."""
+    volume_weeks: int = 8
+    """A day's row count is compared with the same weekday of this many weeks before it."""
+    volume_min_history: int = 3
+    """Same-weekday days with data needed before a day's volume is judged."""
+    sample_size: int = 10
+    """Rows shown in a check's description and metadata."""
+
+    orders_quantity_iqr_warn: float = 0.0
+    orders_quantity_iqr_error: float = 0.05
+    orders_amount_zscore_warn: float = 0.0
+    orders_amount_zscore_error: float = 0.05
+    transactions_amount_zscore_warn: float = 0.0
+    transactions_amount_zscore_error: float = 0.02
+    orders_total_consistency_warn: float = 0.0
+    orders_total_consistency_error: float = 0.1
+    fk_orders_product_warn: float = 0.0
+    fk_orders_product_error: float = 0.05
+    fk_orders_customer_warn: float = 0.0
+    fk_orders_customer_error: float = 0.1
+    fk_transactions_card_account_warn: float = 0.0
+    fk_transactions_card_account_error: float = 0.05
+    customer_duplicates_warn: float = 0.0
+    customer_duplicates_error: float = 0.05
+    postal_code_completeness_warn: float = 0.05
+    postal_code_completeness_error: float = 0.25
+    weather_coverage_warn: float = 0.1
+    weather_coverage_error: float = 0.5
+    volume_warn: float = 0.5
+    volume_error: float = 0.9
+
+    def __post_init__(self) -> None:
+        for spec in dataclasses.fields(self):
+            if not spec.name.endswith("_warn"):
+                continue
+            check = spec.name.removesuffix("_warn")
+            warn, error = getattr(self, spec.name), getattr(self, f"{check}_error")
+            if not 0.0 <= warn <= error or (check != "volume" and error > 1.0):
+                raise SettingsError(
+                    f"{check}: thresholds warn={warn}, error={error} must satisfy "
+                    "0 <= warn <= error (<= 1 for shares)"
+                )
+        if self.iqr_multiplier <= 0 or self.zscore_threshold <= 0:
+            raise SettingsError("iqr_multiplier and zscore_threshold must be positive")
+        if self.reference_days < 0 or self.volume_weeks < 1 or self.sample_size < 1:
+            raise SettingsError("reference_days >= 0, volume_weeks >= 1, sample_size >= 1")
+
+    def thresholds(self, check: str) -> tuple[float, float]:
+        """(warn, error) thresholds of a check family, e.g. ``orders_quantity_iqr``."""
+        return getattr(self, f"{check}_warn"), getattr(self, f"{check}_error")
+
+
+def load_quality_settings() -> QualitySettings:
+    """Data-quality thresholds: defaults overridden by ``SCV_DQ_*`` variables, validated."""
+    return dataclass_from_env(QualitySettings, "SCV_DQ_")

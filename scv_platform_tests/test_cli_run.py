@@ -28,8 +28,21 @@ def test_scv_run_builds_every_partition_with_data_in_one_run(run_env, capsys):
         write_csv(landing / f"cards/transactions/transactions_{day}.csv", TRANSACTION_HEADER, rows)
     write_csv(
         landing / "d365/contact/contact_20250101T000000.csv",
-        ["contactid", "firstname", "createdon", "modifiedon"],
-        [["g-1", "Ann", "2025-01-01T00:00:00", "2025-01-01T00:00:00"]],
+        [
+            "contactid",
+            "firstname",
+            "address1_line1",
+            "address1_postalcode",
+            "createdon",
+            "modifiedon",
+        ],
+        [["g-1", "Ann", "1 Main St", "02134", "2025-01-01T00:00:00", "2025-01-01T00:00:00"]],
+    )
+    # the cards of the transactions, held by Ann (else fk_transactions_card_account blocks)
+    write_csv(
+        landing / "d365/scv_cardaccount/scv_cardaccount_20250101T000000.csv",
+        ["scv_cardaccountid", "contactid", "modifiedon"],
+        [[f"CA{n}", "g-1", "2025-01-01T00:00:00"] for n in range(3)],
     )
     assert main(["run"]) == 0
     out = capsys.readouterr().out

@@ -24,6 +24,7 @@ from scv_platform.identity.clustering import ACCEPTED, CRM_SYSTEM, REDUNDANT
 from scv_platform.identity.config import IdentityConfig
 from scv_platform.identity.rules import EVIDENCE_RULES
 from scv_platform.identity.tables import CANDIDATES, CROSSWALK, LINKS, table_exists
+from scv_platform.quality.history import record_result
 from scv_platform.resources.warehouse import WAREHOUSE_KEY, duckdb_connection
 
 SAMPLE_SIZE = 10
@@ -249,7 +250,7 @@ def _asset_check(
     )
     def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         with duckdb_connection(getattr(context.resources, WAREHOUSE_KEY)) as con:
-            return evaluate(con)
+            return record_result(con, context, evaluate(con))
 
     return _check
 

@@ -53,7 +53,7 @@ class RunSummary:
     def causes(self) -> list[str]:
         causes = [f"step failed: {s}" for s in self.step_failures]
         causes += [
-            f"blocking check failed: {c.name} on {c.asset}: {c.description}"
+            f"blocking check failed: {c.name} on {c.asset}: {headline(c.description)}"
             for c in self.blocking_failures
         ]
         if not causes and not self.success:
@@ -64,6 +64,15 @@ class RunSummary:
 def _metadata_int(metadata: dict, key: str) -> int | None:
     value = metadata.get(key)
     return int(value.value) if value is not None and value.value is not None else None
+
+
+def headline(text: str, limit: int = 300) -> str:
+    """The first sentences of a check's description that fit ``limit`` characters (checks
+    explain themselves at length; the Dagster UI and quality.check_results keep all of it)."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(". ", 0, limit)
+    return text[: cut + 1] if cut > 0 else text[:limit].rstrip() + "..."
 
 
 def check_description(evaluation: dg.AssetCheckEvaluation) -> str:
@@ -165,7 +174,7 @@ def render(summary: RunSummary, header: list[str]) -> str:
     )
     for check in summary.warned + summary.failed:
         label = "WARN" if check in summary.warned else "FAIL"
-        lines.append(f"  {label} {check.name} ({check.asset}): {check.description}")
+        lines.append(f"  {label} {check.name} ({check.asset}): {headline(check.description)}")
     lines.append(f"Quarantined rows (this run): {summary.quarantined_rows:,} -> quality.quarantine")
     lines.append(f"Time: {summary.seconds:.1f} s")
     if summary.exit_code:

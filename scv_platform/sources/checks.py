@@ -1,7 +1,9 @@
-"""Checks on every bronze asset: the load reconciles, and no file was rejected."""
+"""Checks on every bronze asset: the load reconciles, and no file was rejected (each result
+is appended to the check history, quality.check_results)."""
 
 import dagster as dg
 
+from scv_platform.quality.history import record_result
 from scv_platform.resources.warehouse import WAREHOUSE_KEY, duckdb_connection
 from scv_platform.sources.assets import bronze_key
 from scv_platform.sources.loader import LOAD_CHECK_NAME, bronze_table
@@ -62,7 +64,7 @@ def build_bronze_checks(spec: SourceSpec) -> list[dg.AssetChecksDefinition]:
             f"- {f}: read {read}, in bronze {b}, quarantined {q} (load reported {loaded})"
             for f, read, b, q, loaded in broken[:SAMPLE_SIZE]
         )
-        return dg.AssetCheckResult(
+        result = dg.AssetCheckResult(
             passed=not broken,
             severity=dg.AssetCheckSeverity.ERROR,
             description=(
@@ -80,6 +82,8 @@ def build_bronze_checks(spec: SourceSpec) -> list[dg.AssetChecksDefinition]:
                 "sample": dg.MetadataValue.md(sample or "none"),
             },
         )
+        with duckdb_connection(getattr(context.resources, WAREHOUSE_KEY)) as con:
+            return record_result(con, context, result)
 
     @dg.asset_check(
         asset=bronze_key(spec),
@@ -102,7 +106,7 @@ def build_bronze_checks(spec: SourceSpec) -> list[dg.AssetChecksDefinition]:
                 f"SELECT count(*) FROM {LOAD_MANIFEST} m WHERE {where}", params
             ).fetchone()[0]
         sample = "\n".join(f"- {message}" for _, _, message in rows[:SAMPLE_SIZE])
-        return dg.AssetCheckResult(
+        result = dg.AssetCheckResult(
             passed=not rows,
             severity=dg.AssetCheckSeverity.WARN,
             description=(
@@ -118,6 +122,8 @@ def build_bronze_checks(spec: SourceSpec) -> list[dg.AssetChecksDefinition]:
                 "rejected": dg.MetadataValue.md(sample or "none"),
             },
         )
+        with duckdb_connection(getattr(context.resources, WAREHOUSE_KEY)) as con:
+            return record_result(con, context, result)
 
     return [load_reconciliation, rejected_files]
 

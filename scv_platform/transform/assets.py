@@ -71,7 +71,7 @@ def build_dbt_assets(
         prepare_sources(engine, context.resources.warehouse)
         dbt: DbtCliResource = context.resources.dbt
         invocation = dbt.cli(["build"], context=context)
-        yield from stream_with_row_counts(invocation, engine, context.resources.warehouse)
+        yield from stream_with_row_counts(invocation, engine, context.resources.warehouse, context)
 
     if not daily:
         return [scv_dbt_models]
@@ -92,6 +92,6 @@ def build_dbt_assets(
         args = ["build", "--vars", json.dumps(partition_vars(context))]
         dbt: DbtCliResource = context.resources.dbt
         invocation = dbt.cli(args, context=context)
-        yield from stream_with_row_counts(invocation, engine, context.resources.warehouse)
+        yield from stream_with_row_counts(invocation, engine, context.resources.warehouse, context)
 
     return [scv_dbt_models, scv_dbt_daily_models]

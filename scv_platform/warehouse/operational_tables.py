@@ -1,4 +1,5 @@
-"""DDL of the operational tables: the load manifest and the quarantine (contracts.md)."""
+"""DDL of the operational tables: the load manifest, the quarantine and the history of check
+results (contracts.md)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ SCHEMAS = ("bronze", "quality")
 
 LOAD_MANIFEST = "bronze.load_manifest"
 QUARANTINE = "quality.quarantine"
+CHECK_RESULTS = "quality.check_results"
 
 _DDL = (
     f"""
@@ -43,7 +45,23 @@ _DDL = (
         run_id VARCHAR,
         quarantined_at TIMESTAMP NOT NULL,
         released_at TIMESTAMP,
-        release_reason VARCHAR
+        release_reason VARCHAR,
+        holds_row BOOLEAN
+    )
+    """,
+    # warehouses created before data-quality checks quarantined fact rows
+    f"ALTER TABLE {QUARANTINE} ADD COLUMN IF NOT EXISTS holds_row BOOLEAN",
+    f"""
+    CREATE TABLE IF NOT EXISTS {CHECK_RESULTS} (
+        check_name VARCHAR NOT NULL,
+        asset_key VARCHAR NOT NULL,
+        partition_key VARCHAR,
+        passed BOOLEAN NOT NULL,
+        severity VARCHAR NOT NULL,
+        failed_rows BIGINT,
+        description VARCHAR,
+        run_id VARCHAR,
+        evaluated_at TIMESTAMP NOT NULL
     )
     """,
 )

@@ -2,7 +2,8 @@
 -- shop orders with their value. Order value is imputed for sums only: an empty
 -- total_amount counts as quantity x unit_price (fct_orders keeps the raw value);
 -- cancelled and returned orders add no value. Fact rows without a resolved customer are
--- not here (they are flagged and counted on the facts).
+-- not here (they are flagged and counted on the facts), nor are rows a data-quality check
+-- holds in quality.quarantine (int_quality__held_fact_rows) until they are released.
 
 with card_days as (
     select
@@ -14,8 +15,15 @@ with card_days as (
         sum(case when is_approved and channel = 'online' then 1 else 0 end) as online_transactions,
         sum(case when is_approved and channel = 'mobile' then 1 else 0 end) as mobile_transactions,
         sum(case when is_approved and channel = 'in_store' then 1 else 0 end) as in_store_transactions
-    from {{ ref('fct_transactions') }}
+    from {{ ref('fct_transactions') }} as transactions
     where scv_customer_id is not null
+        and not exists (
+            select 1
+            from {{ ref('int_quality__held_fact_rows') }} as held
+            where held.source = 'fct_transactions'
+                and held.source_file = transactions._source_file
+                and held.source_row = transactions._source_row
+        )
     group by scv_customer_id, transaction_date
 ),
 
@@ -29,8 +37,15 @@ order_days as (
         sum(case when not is_cancelled_or_returned and total_amount_missing then 1 else 0 end)
             as orders_with_imputed_total,
         count(*) as orders_placed
-    from {{ ref('fct_orders') }}
+    from {{ ref('fct_orders') }} as orders
     where scv_customer_id is not null
+        and not exists (
+            select 1
+            from {{ ref('int_quality__held_fact_rows') }} as held
+            where held.source = 'fct_orders'
+                and held.source_file = orders._source_file
+                and held.source_row = orders._source_row
+        )
     group by scv_customer_id, order_date
 )
 

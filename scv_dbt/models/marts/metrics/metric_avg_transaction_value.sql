@@ -1,6 +1,7 @@
 -- Average card transaction value per month, merchant category and channel (approved
 -- transactions), with counts and the decline rate. Every transaction counts, resolved to a
--- customer or not.
+-- customer or not, except those a data-quality check holds in quality.quarantine
+-- (int_quality__held_fact_rows) until they are released.
 
 select
     cast({{ dbt.date_trunc('month', 'transaction_date') }} as date) as month_start_date,
@@ -14,5 +15,12 @@ select
     cast(sum(case when is_approved then 0 else 1 end) as {{ dbt.type_float() }})
         / count(*) as decline_rate,
     count(distinct scv_customer_id) as customers
-from {{ ref('fct_transactions') }}
+from {{ ref('fct_transactions') }} as transactions
+where not exists (
+    select 1
+    from {{ ref('int_quality__held_fact_rows') }} as held
+    where held.source = 'fct_transactions'
+        and held.source_file = transactions._source_file
+        and held.source_row = transactions._source_row
+)
 group by 1, 2, 3
