@@ -8,6 +8,7 @@ import dagster as dg
 
 from scv_platform.identity import build_identity_assets
 from scv_platform.jobs import full_build_job
+from scv_platform.ml import build_churn_assets
 from scv_platform.partitions import daily_partitions
 from scv_platform.resources.build import build_resources
 from scv_platform.resources.warehouse import engine_kind
@@ -29,13 +30,15 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     dbt_project = scv_dbt_project(settings)
     ensure_manifest(dbt_project)
     identity = build_identity_assets()
+    churn = build_churn_assets(settings, engine)
     return dg.Definitions(
         assets=[
             *build_bronze_assets(partitions, engine),
             *build_dbt_assets(dbt_project, partitions, engine),
             *identity.assets,
+            *churn.assets,
         ],
-        asset_checks=[*build_all_bronze_checks(), *identity.asset_checks],
+        asset_checks=[*build_all_bronze_checks(), *identity.asset_checks, *churn.asset_checks],
         jobs=[full_build_job(partitions)],
         resources=build_resources(settings, dbt_project),
         # DuckDB has one writer: steps run one after another in the run's own process.
