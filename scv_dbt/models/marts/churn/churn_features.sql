@@ -17,7 +17,13 @@
 -- accounts opened by the cutoff (the CRM export keeps no history of them).
 
 with cutoffs as (
-    select cutoff_date, cutoff_role from {{ ref('churn_cutoffs') }}
+    select
+        cutoff_date,
+        cutoff_role,
+        -- daily rows from the first of the month 180 days back; whole months before that
+        cast({{ dbt.date_trunc('month', dbt.dateadd('day', -179, 'cutoff_date')) }} as date)
+            as daily_from
+    from {{ ref('churn_cutoffs') }}
 ),
 
 customers as (
@@ -26,28 +32,82 @@ customers as (
     where is_current
 ),
 
-days as (
+customer_days as (
     select
-        cutoffs.cutoff_date,
-        activity.*,
-        {{ dbt.datediff('activity.activity_date', 'cutoffs.cutoff_date', 'day') }} as days_ago
-    from {{ ref('int_activity__customer_day') }} as activity
-    inner join cutoffs on activity.activity_date <= cutoffs.cutoff_date
+        scv_customer_id,
+        activity_date,
+        is_active_day,
+        {%- for column in [
+            'card_spend', 'order_value', 'total_value', 'approved_transactions',
+            'declined_transactions', 'online_transactions', 'mobile_transactions',
+            'in_store_transactions', 'orders', 'orders_placed'] %}
+        cast({{ column }} as {{ type_double() }}) as {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ ref('int_activity__customer_day') }}
 ),
 
-activity as (
+-- a customer's first day of each kind: on or before a cutoff exactly when it is <= the cutoff
+firsts as (
     select
-        scv_customer_id as activity_customer_id,
-        cutoff_date as activity_cutoff_date,
+        scv_customer_id,
         min(activity_date) as first_seen_date,
         min(case when is_active_day then activity_date end) as first_activity_date,
+        min(case when approved_transactions + declined_transactions > 0 then activity_date end)
+            as first_card_date,
+        min(case when orders_placed > 0 then activity_date end) as first_order_date
+    from customer_days
+    group by scv_customer_id
+),
+
+-- whole calendar months, for the part of the history before the daily rows of a cutoff
+months as (
+    select
+        scv_customer_id,
+        cast({{ dbt.date_trunc('month', 'activity_date') }} as date) as month_start,
         max(case when is_active_day then activity_date end) as last_activity_date,
         max(case when approved_transactions > 0 then activity_date end) as last_card_date,
         max(case when orders > 0 then activity_date end) as last_order_date,
-        sum(approved_transactions + declined_transactions) as lifetime_card_transactions,
-        sum(orders_placed) as lifetime_orders_placed,
-        sum(approved_transactions + orders) as lifetime_frequency,
-        sum(total_value) as lifetime_value,
+        sum(approved_transactions + orders) as frequency,
+        sum(total_value) as total_value
+    from customer_days
+    group by scv_customer_id, cast({{ dbt.date_trunc('month', 'activity_date') }} as date)
+),
+
+older as (
+    select
+        months.scv_customer_id as older_customer_id,
+        cutoffs.cutoff_date as older_cutoff_date,
+        max(months.last_activity_date) as older_last_activity_date,
+        max(months.last_card_date) as older_last_card_date,
+        max(months.last_order_date) as older_last_order_date,
+        sum(months.frequency) as older_frequency,
+        sum(months.total_value) as older_value
+    from months
+    inner join cutoffs on months.month_start < cutoffs.daily_from
+    group by months.scv_customer_id, cutoffs.cutoff_date
+),
+
+days as (
+    select
+        cutoffs.cutoff_date,
+        customer_days.*,
+        {{ dbt.datediff('customer_days.activity_date', 'cutoffs.cutoff_date', 'day') }}
+            as days_ago
+    from customer_days
+    inner join cutoffs
+        on customer_days.activity_date >= cutoffs.daily_from
+        and customer_days.activity_date <= cutoffs.cutoff_date
+),
+
+recent as (
+    select
+        scv_customer_id as recent_customer_id,
+        cutoff_date as recent_cutoff_date,
+        max(case when is_active_day then activity_date end) as recent_last_activity_date,
+        max(case when approved_transactions > 0 then activity_date end) as recent_last_card_date,
+        max(case when orders > 0 then activity_date end) as recent_last_order_date,
+        sum(approved_transactions + orders) as recent_frequency,
+        sum(total_value) as recent_value,
         {%- for days in windows %}
         sum(case when days_ago < {{ days }} then approved_transactions + orders else 0 end)
             as frequency_{{ days }}d,
@@ -139,32 +199,53 @@ population as (
         cutoffs.cutoff_role,
         customers.scv_customer_id,
         customers.birth_date,
-        case
-            when activity.first_seen_date is null then customers.customer_since
-            when customers.customer_since is null then activity.first_seen_date
-            when activity.first_seen_date < customers.customer_since
-                then activity.first_seen_date
-            else customers.customer_since
-        end as known_since,
-        activity.*
+        customers.customer_since,
+        {%- for kind in ['seen', 'activity', 'card', 'order'] %}
+        case when firsts.first_{{ kind }}_date <= cutoffs.cutoff_date
+            then firsts.first_{{ kind }}_date end as first_{{ kind }}_date,
+        {%- endfor %}
+        {%- for kind in ['activity', 'card', 'order'] %}
+        coalesce(recent.recent_last_{{ kind }}_date, older.older_last_{{ kind }}_date)
+            as last_{{ kind }}_date,
+        {%- endfor %}
+        coalesce(recent.recent_frequency, 0) + coalesce(older.older_frequency, 0)
+            as lifetime_frequency,
+        coalesce(recent.recent_value, 0) + coalesce(older.older_value, 0) as lifetime_value,
+        recent.*
     from customers
     cross join cutoffs
-    left join activity
-        on activity.activity_customer_id = customers.scv_customer_id
-        and activity.activity_cutoff_date = cutoffs.cutoff_date
+    left join firsts on firsts.scv_customer_id = customers.scv_customer_id
+    left join recent
+        on recent.recent_customer_id = customers.scv_customer_id
+        and recent.recent_cutoff_date = cutoffs.cutoff_date
+    left join older
+        on older.older_customer_id = customers.scv_customer_id
+        and older.older_cutoff_date = cutoffs.cutoff_date
+),
+
+dated as (
+    select
+        population.*,
+        case
+            when population.first_seen_date is null then population.customer_since
+            when population.customer_since is null then population.first_seen_date
+            when population.first_seen_date < population.customer_since
+                then population.first_seen_date
+            else population.customer_since
+        end as known_since
+    from population
 ),
 
 known as (
     select
-        population.*,
-        case when population.value_90d > 0 then
+        dated.*,
+        case when dated.value_90d > 0 then
             ntile(5) over (
-                partition by population.cutoff_date, population.value_90d > 0
-                order by population.value_90d, population.scv_customer_id)
+                partition by dated.cutoff_date, dated.value_90d > 0
+                order by dated.value_90d, dated.scv_customer_id)
         else 0 end as value_90d_quintile
-    from population
-    where population.cutoff_role = 'scoring'
-        or population.known_since <= population.cutoff_date
+    from dated
+    where dated.cutoff_role = 'scoring' or dated.known_since <= dated.cutoff_date
 )
 
 select
@@ -175,8 +256,8 @@ select
     {{ dbt.datediff('known.last_card_date', 'known.cutoff_date', 'day') }} as recency_card_days,
     {{ dbt.datediff('known.last_order_date', 'known.cutoff_date', 'day') }} as recency_order_days,
     {{ dbt.datediff('known.known_since', 'known.cutoff_date', 'day') }} as tenure_days,
-    coalesce(known.lifetime_frequency, 0) as lifetime_frequency,
-    coalesce(known.lifetime_value, 0) as lifetime_value,
+    known.lifetime_frequency,
+    known.lifetime_value,
     {%- for days in windows %}
     coalesce(known.frequency_{{ days }}d, 0) as frequency_{{ days }}d,
     coalesce(known.value_{{ days }}d, 0) as value_{{ days }}d,
@@ -187,26 +268,26 @@ select
     coalesce(known.card_spend_90d, 0) as card_spend_90d,
     coalesce(known.order_value_90d, 0) as order_value_90d,
     case when known.value_90d > 0 then
-        cast(known.value_30d as {{ dbt.type_float() }}) / (known.value_90d / 3.0) - 1
+        cast(known.value_30d as {{ type_double() }}) / (known.value_90d / 3.0) - 1
     end as spend_trend_30d_vs_90d,
     case when known.value_180d > 0 then
-        cast(known.value_slope_per_month as {{ dbt.type_float() }}) / (known.value_180d / 6.0)
+        cast(known.value_slope_per_month as {{ type_double() }}) / (known.value_180d / 6.0)
     end as spend_slope_6m,
-    cast(known.declined_transactions_90d as {{ dbt.type_float() }})
+    cast(known.declined_transactions_90d as {{ type_double() }})
         / nullif(known.transactions_90d + known.declined_transactions_90d, 0)
         as declined_share_90d,
-    cast(known.online_180d as {{ dbt.type_float() }}) / nullif(known.transactions_180d, 0)
+    cast(known.online_180d as {{ type_double() }}) / nullif(known.transactions_180d, 0)
         as online_share_180d,
-    cast(known.mobile_180d as {{ dbt.type_float() }}) / nullif(known.transactions_180d, 0)
+    cast(known.mobile_180d as {{ type_double() }}) / nullif(known.transactions_180d, 0)
         as mobile_share_180d,
-    cast(known.in_store_180d as {{ dbt.type_float() }}) / nullif(known.transactions_180d, 0)
+    cast(known.in_store_180d as {{ type_double() }}) / nullif(known.transactions_180d, 0)
         as in_store_share_180d,
     coalesce(merchant_categories.merchant_categories_90d, 0) as merchant_categories_90d,
     coalesce(product_categories.product_categories_90d, 0) as product_categories_90d,
     coalesce(cards.card_accounts, 0) as card_accounts,
     coalesce(cards.card_type, 'none') as card_type,
     cards.credit_limit,
-    cast(known.card_spend_30d as {{ dbt.type_float() }}) / nullif(cards.credit_limit, 0)
+    coalesce(known.card_spend_30d, 0) / nullif(cards.credit_limit, 0)
         as credit_utilisation_30d,
     case
         when known.birth_date is null then 'unknown'
@@ -229,8 +310,8 @@ select
         'coalesce(known.value_30d, 0)', 'coalesce(known.value_prior_60d, 0)',
         'known.value_90d_quintile') }} as behaviour_segment,
     coalesce(cards.card_accounts, 0) > 0 as has_card_account,
-    coalesce(known.lifetime_card_transactions, 0) > 0 as has_card_activity,
-    coalesce(known.lifetime_orders_placed, 0) > 0 as has_order_activity
+    known.first_card_date is not null as has_card_activity,
+    known.first_order_date is not null as has_order_activity
 from known
 left join merchant_categories
     on merchant_categories.scv_customer_id = known.scv_customer_id
