@@ -28,15 +28,17 @@ from scv_platform.ml.keys import (
     GROUP,
     LABELS_KEY,
     MODEL_KEY,
+    NOT_TRAINED_METADATA,
     PREDICTIONS_KEY,
     VERSION_METADATA,
-    latest_model_version,
+    latest_model,
 )
 from scv_platform.ml.metrics import psi_reference
 from scv_platform.ml.plots import calibration_png, importances_png, markdown_image, roc_png
 from scv_platform.ml.scoring import RISK_BANDS, score
 from scv_platform.ml.tables import (
     PREDICTION_COLUMNS,
+    ensure_predictions_table,
     read_scoring_frame,
     read_training_frame,
     write_predictions,
@@ -196,19 +198,20 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
         started = time.perf_counter()
         warehouse = getattr(context.resources, WAREHOUSE_KEY)
         frame = read_training_frame(warehouse)
-        if frame.empty:
-            raise dg.Failure(
-                description=(
-                    "gold.churn_features has no training rows: the history is shorter than the "
-                    f"churn horizon ({settings.churn_horizon_days} days, SCV_CHURN_HORIZON_DAYS) "
-                    "or there are no customers. Load more history, then re-run gold_churn."
-                ),
-                allow_retries=False,
-            )
         try:
+            if frame.empty:
+                raise TrainingError(
+                    "gold.churn_features has no training rows: the history is shorter than "
+                    f"the churn horizon ({settings.churn_horizon_days} days, "
+                    "SCV_CHURN_HORIZON_DAYS) or there are no customers"
+                )
             trained = train(frame, churn.seed)
         except TrainingError as exc:
-            raise dg.Failure(description=f"Cannot train: {exc}", allow_retries=False) from exc
+            reason = f"{exc}. Scores follow once the data allow a model."
+            context.log.warning(f"no churn model trained: {reason}")
+            return dg.MaterializeResult(
+                metadata={NOT_TRAINED_METADATA: reason, "training_rows": len(frame)}
+            )
         params = {"candidates": trained.params, "seed": churn.seed,
                   "horizon_days": settings.churn_horizon_days}  # fmt: skip
         version = model_version(
@@ -245,12 +248,17 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
         ),
     )
     def churn_predictions(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        version = latest_model_version(context.instance)
+        latest = latest_model(context.instance)
+        warehouse = getattr(context.resources, WAREHOUSE_KEY)
+        if latest.version is None:
+            ensure_predictions_table(warehouse)
+            context.log.warning(f"no churn model, scores left as they are: {latest.reason}")
+            return dg.MaterializeResult(metadata={NOT_TRAINED_METADATA: latest.reason})
+        version = latest.version
         passed, reason = auc_gate(store.load_metrics(version), churn.min_auc)
         if not passed:
             raise dg.Failure(description=f"Not scoring with this model: {reason}")
         model = store.load_model(version)
-        warehouse = getattr(context.resources, WAREHOUSE_KEY)
         features = read_scoring_frame(warehouse)
         scored_at = datetime.now(UTC).replace(tzinfo=None)
         predictions = score(model, features, version, scored_at, churn)

@@ -21,7 +21,7 @@ import dagster as dg
 
 from scv_platform.ml.artifacts import ArtifactStore
 from scv_platform.ml.features import SCORING_ROLE
-from scv_platform.ml.keys import MODEL_KEY, PREDICTIONS_KEY, latest_model_version
+from scv_platform.ml.keys import MODEL_KEY, PREDICTIONS_KEY, LatestModel, latest_model
 from scv_platform.ml.metrics import bin_shares, psi
 from scv_platform.ml.tables import PREDICTIONS, prediction_coverage, read_features
 from scv_platform.resources.warehouse import WAREHOUSE_KEY, duckdb_connection
@@ -47,6 +47,17 @@ def auc_gate(metrics: dict[str, Any], min_auc: float) -> tuple[bool, str]:
             "then re-materialise gold/churn_model."
         )
     return True, f"{version}: validation ROC AUC {auc:.3f} (threshold {min_auc:.2f})."
+
+
+def no_model_result(latest: LatestModel) -> dg.AssetCheckResult:
+    """Not an error to block on: a young warehouse has too little history for a model."""
+    return dg.AssetCheckResult(
+        passed=False,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=(
+            f"No churn model was trained, so customers have no churn score: {latest.reason}"
+        ),
+    )
 
 
 def _psi_table(values: dict[str, float]) -> str:
@@ -143,17 +154,18 @@ def build_churn_checks(
         ),
     )
     def churn_model_auc(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        version = latest_model_version(context.instance)
-        metrics = store.load_metrics(version)
+        latest = latest_model(context.instance)
+        if latest.version is None:
+            return no_model_result(latest)
+        metrics = store.load_metrics(latest.version)
         passed, description = auc_gate(metrics, settings.min_auc)
-        validation = metrics.get("validation", {})
         return dg.AssetCheckResult(
             passed=passed,
             severity=dg.AssetCheckSeverity.ERROR,
             description=description,
             metadata={
-                "model_version": version,
-                "roc_auc": validation.get("roc_auc"),
+                "model_version": latest.version,
+                "roc_auc": metrics.get("validation", {}).get("roc_auc"),
                 "threshold": settings.min_auc,
             },
         )
@@ -175,7 +187,11 @@ def build_churn_checks(
             versions = con.execute(
                 f"SELECT DISTINCT model_version FROM {PREDICTIONS.sql} ORDER BY 1"
             ).fetchall()
-        version = versions[-1][0] if versions else latest_model_version(context.instance)
+        if not versions:
+            return dg.AssetCheckResult(
+                passed=True, description="No churn scores yet: no drift to measure."
+            )
+        version = versions[-1][0]
         reference = store.load_metrics(version).get("drift_reference", {})
         return feature_drift(reference, scoring, settings, version)
 
@@ -191,6 +207,10 @@ def build_churn_checks(
     )
     def churn_predictions_cover(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         with duckdb_connection(getattr(context.resources, WAREHOUSE_KEY)) as con:
-            return coverage_result(prediction_coverage(con))
+            coverage = prediction_coverage(con)
+        latest = latest_model(context.instance)
+        if latest.version is None and coverage["missing"] == coverage["current_customers"]:
+            return no_model_result(latest)
+        return coverage_result(coverage)
 
     return [churn_model_auc, churn_feature_drift, churn_predictions_cover]

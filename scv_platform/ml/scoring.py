@@ -40,7 +40,7 @@ def score(
     if features.empty:
         probability = np.empty(0)
     else:
-        with threadpool_limits(limits=1, user_api="openmp"):
+        with threadpool_limits(limits=1):
             probability = model.predict_proba(features[list(MODEL_FEATURES)])[:, 1]
     probability = np.clip(probability, 0.0, 1.0)
     return pd.DataFrame(

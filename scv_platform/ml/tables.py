@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from scv_platform.identity.tables import Table, replace_table, table_exists
+from scv_platform.identity.tables import Table, append_rows, replace_table, table_exists
 from scv_platform.ml.features import (
     CATEGORICAL,
     FLAGS,
@@ -98,6 +98,12 @@ def write_predictions(warehouse: object, predictions: pd.DataFrame) -> None:
     """Replace ``gold.churn_predictions`` (contracts.md columns) in one statement."""
     with duckdb_connection(warehouse) as con:
         replace_table(con, PREDICTIONS, predictions, PREDICTION_COLUMNS)
+
+
+def ensure_predictions_table(warehouse: object) -> None:
+    """An empty ``gold.churn_predictions`` when none exists yet (existing scores stay)."""
+    with duckdb_connection(warehouse) as con:
+        append_rows(con, PREDICTIONS, pd.DataFrame(), PREDICTION_COLUMNS)
 
 
 def prediction_coverage(con: duckdb.DuckDBPyConnection) -> dict[str, object]:

@@ -16,8 +16,8 @@ ROC AUC and calibration on the validation cutoff.
   from calibrators fitted on the other validation folds (cross-fitting), never on the row.
 - **No refit**: the validation rows calibrate the model, so it is not refit on them; the
   stored model is the calibrated pipeline that produced the figures.
-- Model fits and predictions run with one OpenMP thread: on a machine shared with the
-  warehouse, spinning threads slow histogram boosting down by an order of magnitude.
+- Fits and predictions run single-threaded (OpenMP and BLAS): on a machine shared with
+  the warehouse, spinning worker threads slowed them down by up to an order of magnitude.
 """
 
 from collections.abc import Callable
@@ -257,7 +257,7 @@ def train(frame: pd.DataFrame, seed: int) -> TrainedModel:
     _check_trainable(split.validation, "validation")
     x_train, y_train = _xy(split.train)
     x_valid, y_valid = _xy(split.validation)
-    with threadpool_limits(limits=1, user_api="openmp"):
+    with threadpool_limits(limits=1):
         scored: list[tuple[float, int, Candidate, Pipeline]] = []
         aucs: dict[str, float] = {}
         for order, candidate in enumerate(candidates(seed)):
