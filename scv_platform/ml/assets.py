@@ -99,7 +99,7 @@ def model_report(
             for r in trained.importances.itertuples()
         ],
         "features": {"numeric": list(NUMERIC), "categorical": list(CATEGORICAL),
-                     "flags": list(FLAGS)},
+                     "flags": list(FLAGS), "unused": trained.unused_features},
         "drift_reference": {name: psi_reference(frame[name]) for name in DRIFT_FEATURES},
         "parameters": trained.params,
         "scikit_learn": sklearn.__version__,
@@ -132,6 +132,9 @@ def _model_metadata(
         "training_window": dg.MetadataValue.json(window),
         "train_rows": window["train_rows"],
         "validation_rows": window["validation_rows"],
+        "unused_features": dg.MetadataValue.md(
+            ", ".join(report["features"]["unused"]) or "none: every feature has values"
+        ),
         "training_seconds": round(seconds, 2),
         "artifact": dg.MetadataValue.path(folder),
         "roc_curve": dg.MetadataValue.md(

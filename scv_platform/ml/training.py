@@ -41,7 +41,15 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
-from scv_platform.ml.features import CATEGORICAL, FLAGS, LABEL, MODEL_FEATURES, RATIOS, SKEWED
+from scv_platform.ml.features import (
+    CATEGORICAL,
+    FLAGS,
+    LABEL,
+    MODEL_FEATURES,
+    NUMERIC,
+    RATIOS,
+    SKEWED,
+)
 from scv_platform.ml.metrics import classification_metrics
 
 CALIBRATION_FOLDS = 3
@@ -64,7 +72,7 @@ def _categories() -> OneHotEncoder:
     return OneHotEncoder(handle_unknown="ignore", sparse_output=False)
 
 
-def linear_preprocessor() -> ColumnTransformer:
+def linear_preprocessor(numeric: list[str]) -> ColumnTransformer:
     """Log-scaled, imputed (with missing indicators) and standardised numbers; one-hot text."""
     skewed = Pipeline(
         [
@@ -83,8 +91,8 @@ def linear_preprocessor() -> ColumnTransformer:
     )  # fmt: skip
     return ColumnTransformer(
         [
-            ("skewed", skewed, list(SKEWED)),
-            ("ratios", ratios, list(RATIOS)),
+            ("skewed", skewed, [c for c in SKEWED if c in numeric]),
+            ("ratios", ratios, [c for c in RATIOS if c in numeric]),
             ("categories", _categories(), list(CATEGORICAL)),
             ("flags", "passthrough", list(FLAGS)),
         ],
@@ -92,11 +100,11 @@ def linear_preprocessor() -> ColumnTransformer:
     )
 
 
-def tree_preprocessor() -> ColumnTransformer:
+def tree_preprocessor(numeric: list[str]) -> ColumnTransformer:
     """Numbers as they are (missing values stay missing); one-hot text."""
     return ColumnTransformer(
         [
-            ("numbers", "passthrough", [*SKEWED, *RATIOS, *FLAGS]),
+            ("numbers", "passthrough", [*numeric, *FLAGS]),
             ("categories", _categories(), list(CATEGORICAL)),
         ],
         verbose_feature_names_out=False,
@@ -106,16 +114,16 @@ def tree_preprocessor() -> ColumnTransformer:
 @dataclass(frozen=True)
 class Candidate:
     name: str
-    build: Callable[[], Pipeline]
+    build: Callable[[list[str]], Pipeline]  # from the numeric features to use
     params: dict[str, object]
 
 
 def _logistic(c: float, seed: int) -> Candidate:
     return Candidate(
         f"logistic_regression_c{c:g}",
-        lambda: Pipeline(
+        lambda numeric: Pipeline(
             [
-                ("prepare", linear_preprocessor()),
+                ("prepare", linear_preprocessor(numeric)),
                 ("model", LogisticRegression(C=c, max_iter=2000, random_state=seed)),
             ]
         ),
@@ -136,9 +144,9 @@ def _boosting(seed: int) -> Candidate:
     }
     return Candidate(
         "gradient_boosting",
-        lambda: Pipeline(
+        lambda numeric: Pipeline(
             [
-                ("prepare", tree_preprocessor()),
+                ("prepare", tree_preprocessor(numeric)),
                 ("model", HistGradientBoostingClassifier(random_state=seed, **params)),
             ]
         ),
@@ -187,6 +195,12 @@ def _xy(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return frame[list(MODEL_FEATURES)], frame[LABEL].to_numpy(dtype=int)
 
 
+def usable_numeric(frame: pd.DataFrame) -> list[str]:
+    """Numeric features with at least one value: a landing zone without card files leaves
+    the card-only ones empty, and a column without any value cannot be binned or imputed."""
+    return [c for c in NUMERIC if frame[c].notna().any()]
+
+
 def _check_trainable(frame: pd.DataFrame, part: str) -> None:
     counts = frame[LABEL].value_counts()
     if len(counts) < 2 or counts.min() < CALIBRATION_FOLDS:
@@ -221,10 +235,12 @@ def cross_fitted_probability(
     return probability[:, 1]
 
 
-def importances(model: Pipeline, frame: pd.DataFrame, seed: int) -> pd.DataFrame:
-    """Permutation importance (drop in ROC AUC) of each input feature on validation rows."""
+def importances(
+    model: Pipeline, frame: pd.DataFrame, features: list[str], seed: int
+) -> pd.DataFrame:
+    """Permutation importance (drop in ROC AUC) of each used feature on validation rows."""
     sample = frame.sample(min(len(frame), IMPORTANCE_ROWS), random_state=seed)
-    x, y = _xy(sample)
+    x, y = sample[features], sample[LABEL].to_numpy(dtype=int)
     if len(np.unique(y)) < 2:
         return pd.DataFrame(columns=["feature", "importance", "std"])
     result = permutation_importance(
@@ -247,6 +263,7 @@ class TrainedModel:
     validation_probability: np.ndarray  # cross-fitted calibrated probabilities
     metrics: dict[str, float]
     importances: pd.DataFrame
+    unused_features: list[str]  # numeric features without any value in the training part
     params: dict[str, object] = field(default_factory=dict)
 
 
@@ -257,11 +274,12 @@ def train(frame: pd.DataFrame, seed: int) -> TrainedModel:
     _check_trainable(split.validation, "validation")
     x_train, y_train = _xy(split.train)
     x_valid, y_valid = _xy(split.validation)
+    numeric = usable_numeric(split.train)
     with threadpool_limits(limits=1):
         scored: list[tuple[float, int, Candidate, Pipeline]] = []
         aucs: dict[str, float] = {}
         for order, candidate in enumerate(candidates(seed)):
-            pipeline = candidate.build().fit(x_train, y_train)
+            pipeline = candidate.build(numeric).fit(x_train, y_train)
             probability = pipeline.predict_proba(x_valid)[:, 1]
             aucs[candidate.name] = classification_metrics(y_valid, probability)["roc_auc"]
             scored.append((aucs[candidate.name], -order, candidate, pipeline))
@@ -277,6 +295,9 @@ def train(frame: pd.DataFrame, seed: int) -> TrainedModel:
             validation_y=y_valid,
             validation_probability=probability,
             metrics=classification_metrics(y_valid, probability),
-            importances=importances(pipeline, split.validation, seed),
+            importances=importances(
+                pipeline, split.validation, [*numeric, *CATEGORICAL, *FLAGS], seed
+            ),
+            unused_features=[c for c in NUMERIC if c not in numeric],
             params={c.name: c.params for c in candidates(seed)},
         )
