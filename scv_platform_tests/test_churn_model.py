@@ -11,6 +11,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from dagster_duckdb import DuckDBResource
 
 from scv_platform.ml import build_churn_assets
@@ -22,7 +23,7 @@ from scv_platform.ml.metrics import bin_shares, lift_at, psi, psi_reference
 from scv_platform.ml.scoring import risk_bands
 from scv_platform.ml.tables import prediction_coverage
 from scv_platform.ml.training import TrainingError, train
-from scv_platform.settings import ChurnSettings, load_settings
+from scv_platform.settings import DBT_PROJECT_DIR, ChurnSettings, load_settings
 from scv_platform.warehouse.duckdb_connection import connection
 
 FIRST_CUTOFF = date(2025, 3, 1)
@@ -248,3 +249,15 @@ def test_settings_validate_churn_knobs(monkeypatch):
     monkeypatch.setenv("SCV_CHURN_HIGH_RISK_PROBABILITY", "0.1")
     with pytest.raises(ValueError, match="risk bands"):
         load_settings()
+
+
+def test_dbt_churn_defaults_equal_the_settings_defaults(monkeypatch):
+    """dbt reads the same SCV_CHURN_* variables; without them both sides agree."""
+    for name in ("SCV_CHURN_HORIZON_DAYS", "SCV_CHURN_TRAINING_CUTOFFS",
+                 "SCV_CHURN_CUTOFF_SPACING_DAYS"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    settings = load_settings()
+    assert project["churn_horizon_days"] == settings.churn_horizon_days
+    assert project["churn_training_cutoffs"] == settings.churn.training_cutoffs
+    assert project["churn_cutoff_spacing_days"] == settings.churn.cutoff_spacing_days
