@@ -8,15 +8,19 @@
 -- first day with data is left out. The model trains on the earlier training cutoffs and
 -- validates on the latest (cutoff_index 0), a time-aware split.
 
-with data_days as (
-    select
-        min(first_day) as first_day,
-        (select as_of_date from {{ ref('int_activity__as_of_date') }}) as last_day
+with first_days as (
+    select min(first_day) as first_day
     from (
         select min(partition_date) as first_day from {{ ref('fct_transactions') }}
         union all
         select min(partition_date) as first_day from {{ ref('fct_orders') }}
     ) as days
+),
+
+data_days as (
+    select first_days.first_day, as_of.as_of_date as last_day
+    from first_days
+    cross join {{ ref('int_activity__as_of_date') }} as as_of
 ),
 
 offsets as (
