@@ -62,13 +62,6 @@ def _finite(value: float) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
 
 
-def _table(frame: pd.DataFrame) -> str:
-    shown = frame.astype(object).where(frame.notna(), "")
-    lines = ["| " + " | ".join(shown.columns) + " |", "|" + "---|" * len(shown.columns)]
-    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in shown.itertuples(False)]
-    return "\n".join(lines)
-
-
 def model_report(
     trained: TrainedModel, frame: pd.DataFrame, version: str, horizon_days: int
 ) -> dict[str, Any]:
@@ -128,7 +121,7 @@ def _model_metadata(
         **figures,
         "validation_churn_rate": validation["churn_rate"],
         "calibration": report["calibration"],
-        "candidates": dg.MetadataValue.md(_table(candidates)),
+        "candidates": dg.MetadataValue.md(candidates.to_markdown(index=False)),
         "training_window": dg.MetadataValue.json(window),
         "train_rows": window["train_rows"],
         "validation_rows": window["validation_rows"],
@@ -173,7 +166,9 @@ def _prediction_metadata(predictions: pd.DataFrame, features: pd.DataFrame) -> d
         "mean_churn_probability": _finite(float(predictions["churn_probability"].mean()))
         if len(predictions)
         else 0.0,
-        "highest_risk": dg.MetadataValue.md(_table(head.round({"churn_probability": 4}))),
+        "highest_risk": dg.MetadataValue.md(
+            head.round({"churn_probability": 4}).to_markdown(index=False)
+        ),
     }
 
 

@@ -12,12 +12,16 @@
 - ``churn_predictions_cover_current_customers`` (on gold/churn_predictions, ERROR, blocking):
   every current customer of gold.dim_customer has exactly one score in [0, 1] from one model
   version, and nobody else has one.
+
+When no model could be trained (a history shorter than the horizon, a single class), the
+model and coverage checks report it as a WARN, not an ERROR: a young warehouse still builds.
 """
 
 import math
 from typing import Any
 
 import dagster as dg
+import pandas as pd
 
 from scv_platform.ml.artifacts import ArtifactStore
 from scv_platform.ml.features import SCORING_ROLE
@@ -60,12 +64,6 @@ def no_model_result(latest: LatestModel) -> dg.AssetCheckResult:
     )
 
 
-def _psi_table(values: dict[str, float]) -> str:
-    lines = ["| feature | PSI |", "|---|---|"]
-    lines += [f"| {name} | {value:.3f} |" for name, value in values.items()]
-    return "\n".join(lines)
-
-
 def feature_drift(
     reference: dict[str, dict[str, list[float]]],
     scoring: Any,
@@ -102,7 +100,9 @@ def feature_drift(
         metadata={
             "max_psi": float(worst),
             "drifted_features": len(drifted),
-            "psi_by_feature": dg.MetadataValue.md(_psi_table(ordered)),
+            "psi_by_feature": dg.MetadataValue.md(
+                pd.Series(ordered, name="PSI").rename_axis("feature").round(3).to_markdown()
+            ),
             "warn_above": settings.drift_warn_psi,
             "error_above": settings.drift_error_psi,
             "model_version": version,

@@ -41,15 +41,16 @@ FLAGS = ("has_card_account", "has_card_activity", "has_order_activity")
 NUMERIC = SKEWED + RATIOS
 MODEL_FEATURES = NUMERIC + CATEGORICAL + FLAGS
 
-# the main features whose population stability is checked between training and scoring
+# the main features whose population stability is checked between training and scoring;
+# tenure and lifetime totals are not among them: they grow with time by construction
 DRIFT_FEATURES = (
     "recency_days",
     "frequency_90d",
     "value_90d",
+    "value_180d",
     "active_days_90d",
     "spend_trend_30d_vs_90d",
     "declined_share_90d",
     "merchant_categories_90d",
     "credit_utilisation_30d",
-    "tenure_days",
 )
