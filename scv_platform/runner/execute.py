@@ -57,7 +57,18 @@ def plan_stages(
     )
     partitioned = {k: graph.get(k).partitions_def is not None for k in keys}
     if not with_partitions:
-        keys = {k for k in keys if not partitioned[k]}
+        # Without a day partition no daily table derived from others (the dbt facts) exists,
+        # so nothing built on one can be built; daily sources (bronze) always have a table.
+        derived_daily = {
+            k
+            for k in graph.materializable_asset_keys
+            if graph.get(k).partitions_def is not None and graph.get(k).parent_keys
+        }
+        keys = {
+            k
+            for k in keys
+            if not partitioned[k] and not graph.get_ancestor_asset_keys(k) & derived_daily
+        }
     # Derived unpartitioned assets wait for the daily sources: a dbt test relating an early
     # model to one built from daily data would otherwise run before its second parent exists.
     daily_roots = any(partitioned[k] and not set(graph.get(k).parent_keys) & keys for k in keys)
