@@ -52,11 +52,12 @@ def _require(con: duckdb.DuckDBPyConnection, tables: Sequence[Table]) -> None:
 
 
 def typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Feature columns with one dtype per kind: floats (NaN for NULL), text, booleans."""
+    """Feature columns with one dtype per kind: floats (NaN for NULL), text (``unknown`` for
+    NULL), booleans (false for NULL)."""
     out = frame.copy()
     out[list(NUMERIC)] = out[list(NUMERIC)].astype("float64")
     for column in CATEGORICAL:
-        out[column] = out[column].astype(object).where(out[column].notna(), None)
+        out[column] = out[column].astype(object).where(out[column].notna(), "unknown")
     out[list(FLAGS)] = out[list(FLAGS)].fillna(False).astype(bool)
     out["cutoff_date"] = pd.to_datetime(out["cutoff_date"]).dt.date
     return out
