@@ -13,6 +13,8 @@
 --     (behaviour_segment macro, the rule of int_activity__customer_behaviour)
 -- A customer with only shop orders or only card activity gets zeros / NULLs for the other
 -- kind, with has_card_account, has_card_activity and has_order_activity saying which.
+-- Money sums are 64-bit floats rounded to the cent after each sum, so a re-build gives the
+-- same values whatever order the engine adds them in (and the same model version).
 -- Card type ('none' without a card) and credit limit are the current values of the card
 -- accounts opened by the cutoff (the CRM export keeps no history of them).
 
@@ -68,7 +70,7 @@ months as (
         max(case when approved_transactions > 0 then activity_date end) as last_card_date,
         max(case when orders > 0 then activity_date end) as last_order_date,
         sum(approved_transactions + orders) as frequency,
-        sum(total_value) as total_value
+        round(sum(total_value), 2) as total_value
     from customer_days
     group by scv_customer_id, cast({{ dbt.date_trunc('month', 'activity_date') }} as date)
 ),
@@ -81,7 +83,7 @@ older as (
         max(months.last_card_date) as older_last_card_date,
         max(months.last_order_date) as older_last_order_date,
         sum(months.frequency) as older_frequency,
-        sum(months.total_value) as older_value
+        round(sum(months.total_value), 2) as older_value
     from months
     inner join cutoffs on months.month_start < cutoffs.daily_from
     group by months.scv_customer_id, cutoffs.cutoff_date
@@ -107,11 +109,12 @@ recent as (
         max(case when approved_transactions > 0 then activity_date end) as recent_last_card_date,
         max(case when orders > 0 then activity_date end) as recent_last_order_date,
         sum(approved_transactions + orders) as recent_frequency,
-        sum(total_value) as recent_value,
+        round(sum(total_value), 2) as recent_value,
         {%- for days in windows %}
         sum(case when days_ago < {{ days }} then approved_transactions + orders else 0 end)
             as frequency_{{ days }}d,
-        sum(case when days_ago < {{ days }} then total_value else 0 end) as value_{{ days }}d,
+        round(sum(case when days_ago < {{ days }} then total_value else 0 end), 2)
+            as value_{{ days }}d,
         sum(case when days_ago < {{ days }} and is_active_day then 1 else 0 end)
             as active_days_{{ days }}d,
         {%- endfor %}
@@ -119,14 +122,15 @@ recent as (
         sum(case when days_ago < 90 then declined_transactions else 0 end)
             as declined_transactions_90d,
         sum(case when days_ago < 90 then orders else 0 end) as orders_90d,
-        sum(case when days_ago < 90 then card_spend else 0 end) as card_spend_90d,
-        sum(case when days_ago < 90 then order_value else 0 end) as order_value_90d,
-        sum(case when days_ago < 30 then card_spend else 0 end) as card_spend_30d,
-        sum(case when days_ago between 30 and 89 then total_value else 0 end) as value_prior_60d,
+        round(sum(case when days_ago < 90 then card_spend else 0 end), 2) as card_spend_90d,
+        round(sum(case when days_ago < 90 then order_value else 0 end), 2) as order_value_90d,
+        round(sum(case when days_ago < 30 then card_spend else 0 end), 2) as card_spend_30d,
+        round(sum(case when days_ago between 30 and 89 then total_value else 0 end), 2)
+            as value_prior_60d,
         -- least-squares slope of monthly value over six 30-day months (month 0 = the latest):
         -- sum((x - mean x) * value) / sum((x - mean x)^2) with x = -month, mean -2.5, 17.5
-        sum(case when days_ago < 180 then (2.5 - floor(days_ago / 30.0)) * total_value
-            else 0 end) / 17.5 as value_slope_per_month,
+        round(sum(case when days_ago < 180 then (2.5 - floor(days_ago / 30.0)) * total_value
+            else 0 end), 3) / 17.5 as value_slope_per_month,
         sum(case when days_ago < 180 then approved_transactions else 0 end)
             as transactions_180d,
         sum(case when days_ago < 180 then online_transactions else 0 end) as online_180d,
