@@ -8,6 +8,7 @@ import dagster as dg
 
 from scv_platform.automation.build import build_automation
 from scv_platform.identity import build_identity_assets
+from scv_platform.ml import build_churn_assets
 from scv_platform.partitions import daily_partitions
 from scv_platform.quality import build_quality_definitions
 from scv_platform.resources.build import build_resources
@@ -32,17 +33,20 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     identity = build_identity_assets()
     automation = build_automation(settings, partitions)
     quality = build_quality_definitions(partitions, engine)
+    churn = build_churn_assets(settings, engine)
     return dg.Definitions(
         assets=[
             *build_bronze_assets(partitions, engine),
             *build_dbt_assets(dbt_project, partitions, engine),
             *identity.assets,
             *quality.assets,
+            *churn.assets,
         ],
         asset_checks=[
             *build_all_bronze_checks(),
             *identity.asset_checks,
             *quality.asset_checks,
+            *churn.asset_checks,
         ],
         jobs=automation.jobs,
         schedules=automation.schedules,

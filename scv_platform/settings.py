@@ -129,6 +129,64 @@ class OperationsSettings:
 
 
 @dataclass(frozen=True)
+class ChurnSettings:
+    """Knobs of the churn model (``scv_platform.ml``); ``SCV_CHURN_<FIELD NAME IN CAPITALS>``
+    overrides each, e.g. ``SCV_CHURN_MIN_AUC=0.8``. The horizon is the contract variable
+    ``SCV_CHURN_HORIZON_DAYS`` (:attr:`Settings.churn_horizon_days`).
+
+    The dbt churn models read the cutoff knobs from the same environment variables, with the
+    same defaults (``scv_dbt/macros/churn/churn_settings.sql``)."""
+
+    training_cutoffs: int = 4
+    """Training cutoffs: the last day with data minus the horizon, and that many minus one
+    earlier ones. The latest one validates, the earlier ones train (a time-aware split)."""
+
+    cutoff_spacing_days: int = 30
+    """Days between two training cutoffs."""
+
+    min_auc: float = 0.75
+    """The blocking check ``churn_model_auc`` fails below this validation ROC AUC."""
+
+    high_risk_probability: float = 0.5
+    """Risk band ``high`` from this churn probability up."""
+
+    medium_risk_probability: float = 0.2
+    """Risk band ``medium`` from this probability up to the high band; below it ``low``."""
+
+    drift_warn_psi: float = 0.2
+    """``churn_feature_drift`` warns when a feature's population stability index exceeds this."""
+
+    drift_error_psi: float = 0.25
+    """... and reports an error (not blocking) above this."""
+
+    seed: int = 42
+    """Seed of the model fits, so that a re-run on the same data gives the same model."""
+
+    def __post_init__(self) -> None:
+        if self.training_cutoffs < 1 or self.cutoff_spacing_days < 1:
+            raise SettingsError(
+                "SCV_CHURN_TRAINING_CUTOFFS and SCV_CHURN_CUTOFF_SPACING_DAYS must be positive"
+            )
+        if not 0.0 < self.medium_risk_probability < self.high_risk_probability < 1.0:
+            raise SettingsError(
+                "churn risk bands need 0 < SCV_CHURN_MEDIUM_RISK_PROBABILITY < "
+                "SCV_CHURN_HIGH_RISK_PROBABILITY < 1"
+            )
+        if not 0.5 <= self.min_auc < 1.0:
+            raise SettingsError(f"SCV_CHURN_MIN_AUC={self.min_auc} must be in [0.5, 1)")
+        if not 0.0 < self.drift_warn_psi <= self.drift_error_psi:
+            raise SettingsError(
+                "churn drift thresholds need 0 < SCV_CHURN_DRIFT_WARN_PSI <= "
+                "SCV_CHURN_DRIFT_ERROR_PSI"
+            )
+
+
+def load_churn_settings() -> ChurnSettings:
+    """Churn model settings: defaults overridden by ``SCV_CHURN_*`` variables, validated."""
+    return dataclass_from_env(ChurnSettings, "SCV_CHURN_")
+
+
+@dataclass(frozen=True)
 class Settings:
     env: str
     landing_dir: Path
@@ -140,6 +198,7 @@ class Settings:
     snowflake: SnowflakeSettings
     postgres: PostgresSettings
     operations: OperationsSettings
+    churn: ChurnSettings = field(default_factory=ChurnSettings)
 
     @property
     def is_local(self) -> bool:
@@ -189,6 +248,7 @@ def load_settings() -> Settings:
             db=_env("DAGSTER_PG_DB"),
         ),
         operations=load_operations_settings(dagster_home),
+        churn=load_churn_settings(),
     )
 
 

@@ -111,12 +111,8 @@ select
         when value_prior_60d > 0
             then (value_30d - value_prior_60d / 2) / (value_prior_60d / 2)
     end as spend_trend_30d_vs_prior_60d,
-    case
-        when last_activity_date is null then 'Inactive'
-        when recency_days >= 90 then 'Dormant'
-        when {{ dbt.datediff('first_activity_date', 'as_of_date', 'day') }} < 90 then 'New'
-        when value_prior_60d > 0 and value_30d < 0.5 * value_prior_60d / 2 then 'Declining'
-        when value_90d_quintile = 5 then 'High Value'
-        else 'Steady'
-    end as behaviour_segment
+    {{ behaviour_segment(
+        'last_activity_date', 'recency_days',
+        dbt.datediff('first_activity_date', 'as_of_date', 'day'),
+        'value_30d', 'value_prior_60d', 'value_90d_quintile') }} as behaviour_segment
 from scored

@@ -1,5 +1,6 @@
 -- One row per current customer: the golden record, card accounts, lifetime and 90-day
--- activity, RFM scores and the behavioural segment, as of the last day with data.
+-- activity, RFM scores, the behavioural segment and the churn score, as of the last day with
+-- data.
 
 with customers as (
     select *
@@ -22,6 +23,10 @@ cards as (
 
 behaviour as (
     select * from {{ ref('int_activity__customer_behaviour') }}
+),
+
+churn as (
+    select * from {{ ref('int_churn__predictions') }}
 )
 
 select
@@ -75,7 +80,11 @@ select
     cast(behaviour.recency_score as {{ dbt.type_string() }})
         || cast(behaviour.frequency_score as {{ dbt.type_string() }})
         || cast(behaviour.monetary_score as {{ dbt.type_string() }}) as rfm_cell,
-    behaviour.behaviour_segment
+    behaviour.behaviour_segment,
+    churn.churn_probability,
+    churn.risk_band as churn_risk_band,
+    churn.model_version as churn_model_version
 from customers
 inner join behaviour on behaviour.scv_customer_id = customers.scv_customer_id
 left join cards on cards.scv_customer_id = customers.scv_customer_id
+left join churn on churn.scv_customer_id = customers.scv_customer_id

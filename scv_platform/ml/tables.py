@@ -1,0 +1,145 @@
+"""The warehouse tables the churn model reads and writes, and how (DuckDB locally).
+
+Reads and the one write go through the warehouse resource; a Snowflake implementation
+replaces :func:`read_features` and :func:`write_predictions` (``duckdb_connection`` names
+the gap on any other resource).
+"""
+
+from collections.abc import Sequence
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+from scv_platform.identity.tables import Table, append_rows, replace_table, table_exists
+from scv_platform.ml.features import (
+    CATEGORICAL,
+    FLAGS,
+    KEYS,
+    LABEL,
+    MODEL_FEATURES,
+    NUMERIC,
+    SCORING_ROLE,
+    TRAINING_ROLE,
+)
+from scv_platform.resources.warehouse import duckdb_connection
+from scv_platform.warehouse.sql import checked_identifier
+
+FEATURES = Table("gold", "churn_features")
+LABELS = Table("gold", "churn_labels")
+PREDICTIONS = Table("gold", "churn_predictions")
+CUSTOMERS = Table("gold", "dim_customer")
+
+PREDICTION_COLUMNS = (
+    ("scv_customer_id", "VARCHAR"),
+    ("churn_probability", "DOUBLE"),
+    ("risk_band", "VARCHAR"),
+    ("model_version", "VARCHAR"),
+    ("scored_at", "TIMESTAMP"),
+)
+
+
+def _require(con: duckdb.DuckDBPyConnection, tables: Sequence[Table]) -> None:
+    missing = [t.sql for t in tables if not table_exists(con, t)]
+    if missing:
+        raise dg.Failure(
+            description=(
+                f"{', '.join(missing)} missing: build the dbt churn models first "
+                "(materialise the group gold_churn, or dbt build --select +churn_labels)."
+            ),
+            allow_retries=False,
+        )
+
+
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Feature columns with one dtype per kind: floats (NaN for NULL), text (``unknown`` for
+    NULL), booleans (false for NULL)."""
+    out = frame.copy()
+    out[list(NUMERIC)] = out[list(NUMERIC)].astype("float64")
+    for column in CATEGORICAL:
+        out[column] = out[column].astype(object).where(out[column].notna(), "unknown")
+    out[list(FLAGS)] = out[list(FLAGS)].fillna(False).astype(bool)
+    out["cutoff_date"] = pd.to_datetime(out["cutoff_date"]).dt.date
+    return out
+
+
+def read_features(con: duckdb.DuckDBPyConnection, role: str) -> pd.DataFrame:
+    """Feature rows of one cutoff role; training rows come with their label."""
+    tables = [FEATURES, LABELS] if role == TRAINING_ROLE else [FEATURES]
+    _require(con, tables)
+    columns = ", ".join(f"f.{checked_identifier(c)}" for c in (*KEYS, *MODEL_FEATURES))
+    if role == TRAINING_ROLE:
+        sql = (
+            f"SELECT {columns}, l.{LABEL} FROM {FEATURES.sql} AS f "
+            f"JOIN {LABELS.sql} AS l USING (cutoff_date, scv_customer_id) "
+            "WHERE f.cutoff_role = $role ORDER BY f.cutoff_date, f.scv_customer_id"
+        )
+    else:
+        sql = (
+            f"SELECT {columns} FROM {FEATURES.sql} AS f WHERE f.cutoff_role = $role "
+            "ORDER BY f.scv_customer_id"
+        )
+    frame = typed(con.execute(sql, {"role": role}).df())
+    if role == TRAINING_ROLE:
+        frame[LABEL] = frame[LABEL].astype(int)
+    return frame
+
+
+def read_training_frame(warehouse: object) -> pd.DataFrame:
+    with duckdb_connection(warehouse) as con:
+        return read_features(con, TRAINING_ROLE)
+
+
+def read_scoring_frame(warehouse: object) -> pd.DataFrame:
+    with duckdb_connection(warehouse) as con:
+        return read_features(con, SCORING_ROLE)
+
+
+def write_predictions(warehouse: object, predictions: pd.DataFrame) -> None:
+    """Replace ``gold.churn_predictions`` (contracts.md columns) in one statement."""
+    with duckdb_connection(warehouse) as con:
+        replace_table(con, PREDICTIONS, predictions, PREDICTION_COLUMNS)
+
+
+def ensure_predictions_table(warehouse: object) -> None:
+    """An empty ``gold.churn_predictions`` when none exists yet (existing scores stay)."""
+    with duckdb_connection(warehouse) as con:
+        append_rows(con, PREDICTIONS, pd.DataFrame(), PREDICTION_COLUMNS)
+
+
+def prediction_coverage(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """How the predictions cover the current customers of ``gold.dim_customer``."""
+    _require(con, [CUSTOMERS, PREDICTIONS])
+    row = con.execute(
+        f"""
+        WITH current_customers AS (
+            SELECT DISTINCT scv_customer_id FROM {CUSTOMERS.sql} WHERE is_current
+        )
+        SELECT
+            (SELECT count(*) FROM current_customers),
+            (SELECT count(*) FROM current_customers AS c WHERE NOT EXISTS (
+                SELECT 1 FROM {PREDICTIONS.sql} AS p WHERE p.scv_customer_id = c.scv_customer_id)),
+            (SELECT count(*) FROM {PREDICTIONS.sql} AS p WHERE NOT EXISTS (
+                SELECT 1 FROM current_customers AS c WHERE c.scv_customer_id = p.scv_customer_id)),
+            (SELECT count(*) - count(DISTINCT scv_customer_id) FROM {PREDICTIONS.sql}),
+            (SELECT count(*) FROM {PREDICTIONS.sql}
+             WHERE churn_probability IS NULL OR churn_probability < 0 OR churn_probability > 1),
+            (SELECT count(DISTINCT model_version) FROM {PREDICTIONS.sql})
+        """
+    ).fetchone()
+    assert row is not None
+    sample = con.execute(
+        f"""
+        SELECT scv_customer_id FROM {CUSTOMERS.sql} AS c WHERE is_current AND NOT EXISTS (
+            SELECT 1 FROM {PREDICTIONS.sql} AS p WHERE p.scv_customer_id = c.scv_customer_id)
+        ORDER BY scv_customer_id LIMIT 10
+        """
+    ).fetchall()
+    names = (
+        "current_customers", "missing", "not_current", "duplicated", "invalid_probability",
+        "model_versions",
+    )  # fmt: skip
+    return {
+        **dict(zip(names, (int(v) for v in row), strict=True)),
+        "sample": [s[0] for s in sample],
+    }
