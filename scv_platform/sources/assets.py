@@ -7,7 +7,8 @@ import dagster as dg
 from scv_platform.resources.landing_zone import LandingZoneResource
 from scv_platform.resources.warehouse import WAREHOUSE_KEY, duckdb_connection
 from scv_platform.sources.landing import list_landing_files
-from scv_platform.sources.loader import METADATA_COLUMNS, FileLoadResult, bronze_table, load_files
+from scv_platform.sources.loader import load_files
+from scv_platform.sources.promotion import METADATA_COLUMNS, FileLoadResult, bronze_table
 from scv_platform.sources.specs import SOURCES, SourceSpec
 
 BRONZE_GROUP = "bronze"

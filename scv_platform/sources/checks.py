@@ -4,7 +4,7 @@ import dagster as dg
 
 from scv_platform.resources.warehouse import WAREHOUSE_KEY, duckdb_connection
 from scv_platform.sources.assets import bronze_key
-from scv_platform.sources.loader import LOAD_CHECK_NAME, bronze_table
+from scv_platform.sources.promotion import LOAD_CHECK_NAME, bronze_table
 from scv_platform.sources.specs import SOURCES, SourceSpec
 from scv_platform.warehouse.operational_tables import LOAD_MANIFEST, QUARANTINE
 from scv_platform.warehouse.sql import string_literal

@@ -8,7 +8,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from scv_platform.resources.warehouse import WAREHOUSE_KEY, duckdb_connection
-from scv_platform.sources.loader import ensure_all_bronze_tables
+from scv_platform.sources.promotion import ensure_bronze_tables
 from scv_platform.transform.row_counts import stream_with_row_counts
 from scv_platform.transform.translator import ScvDbtTranslator
 from scv_platform.warehouse.sql import checked_partition_key
@@ -44,7 +44,7 @@ def prepare_sources(engine: str, warehouse: object) -> None:
     """Sources that never delivered a file still have their (empty) bronze table."""
     if engine == "duckdb":
         with duckdb_connection(warehouse) as con:
-            ensure_all_bronze_tables(con)
+            ensure_bronze_tables(con)
 
 
 def build_dbt_assets(
