@@ -185,7 +185,9 @@ def _load_staged(
         loaded, quarantined = _promote_rows(con, load, staged.header).get(file.relative, (0, 0))
     except FileRejected as exc:
         message = rejected_message(file, exc)
-        quarantined = quarantine_staged_rows(con, DUCKDB, load, staged.header, RAW_TABLE, message)
+        quarantined = quarantine_staged_rows(
+            con, DUCKDB, load, staged.header, RAW_TABLE, str(exc)
+        ).get(file.relative, 0)
         quarantine_rows(con, DUCKDB, load, file, batch_id, bad_lines)
         counts = (staged.rows_read, 0, quarantined + len(bad_lines))
         return file_result(load.spec, file, batch_id, "rejected", counts, message)

@@ -26,6 +26,7 @@ BRONZE_SCHEMA = "bronze"
 LOAD_CHECK_NAME = "bronze_load"
 FILES_TABLE = "_files"
 TYPED_TABLE = "_typed"
+REJECTED = ": file rejected: "
 METADATA_COLUMNS = (
     ("_extra_columns", "VARCHAR"),
     ("_source_file", "VARCHAR NOT NULL"),
@@ -209,22 +210,27 @@ def promote_typed(con: Any, dialect: Dialect, load: Load) -> dict[str, tuple[int
 
 
 def quarantine_staged_rows(
-    con: Any, dialect: Dialect, load: Load, header: list[str], raw_table: str, reason: str
-) -> int:
-    """Every staged row of a rejected file goes to quarantine with the file's reason."""
+    con: Any, dialect: Dialect, load: Load, header: list[str], raw_table: str, problem: str
+) -> dict[str, int]:
+    """Every staged row of files rejected whole (``problem``) goes to quarantine with its
+    file's :func:`rejected_message`; returns the rows quarantined per file."""
     run(
         con,
         dialect,
         f"""
         INSERT INTO {QUARANTINE} ({QUARANTINE_COLUMNS})
-        SELECT $source, f.source_file, r.{ROW_COLUMN}, NULL, $reason,
+        SELECT $source, f.source_file, r.{ROW_COLUMN}, NULL, f.source_file || $suffix,
                {string_literal(LOAD_CHECK_NAME)}, f.partition_key, {dialect.json_object(header)},
                f.batch_id, $run_id, $loaded_at
         FROM {raw_table} AS r JOIN {FILES_TABLE} AS f ON f.path = r.{PATH_COLUMN}
         """,
-        {**load.params, "reason": reason},
+        {**load.params, "suffix": REJECTED + problem},
     )
-    return int(con.execute(f"SELECT count(*) FROM {raw_table}").fetchone()[0])
+    rows = con.execute(
+        f"SELECT f.source_file, count(*) FROM {raw_table} AS r "
+        f"JOIN {FILES_TABLE} AS f ON f.path = r.{PATH_COLUMN} GROUP BY 1"
+    ).fetchall()
+    return {file: int(n) for file, n in rows}
 
 
 def quarantine_rows(
@@ -386,7 +392,7 @@ def loaded_message(read: int, quarantined: int) -> str | None:
 
 
 def rejected_message(file: LandingFile, reason: object) -> str:
-    return f"{file.relative}: file rejected: {reason}"
+    return f"{file.relative}{REJECTED}{reason}"
 
 
 def bad_line_reason(reason: str) -> str:

@@ -1,18 +1,22 @@
 """Row counts of built dbt models as materialisation metadata, on either engine.
 
-dagster-dbt's ``fetch_row_counts`` queries the warehouse from this process while dbt still
-runs in its own; DuckDB has a single writer, so locally the counts are taken once dbt has
-exited (the events are held back until then). Snowflake keeps the streaming counts.
+Counts are taken through the warehouse gateway by ``schema.alias`` (the manifest's
+relation names carry the database the manifest was parsed against, which need not be the
+one this run writes to). DuckDB has a single writer, so locally the counts are taken once
+dbt has exited (the events are held back until then); on Snowflake each count is taken as
+its model's event streams by.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import dagster as dg
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 
-from scv_platform.resources.warehouse import duckdb_connection
+from scv_platform.warehouse.gateway import WarehouseGateway, open_gateway
 from scv_platform.warehouse.sql import quote_identifier
+
+ROW_COUNT = "dagster/row_count"
 
 
 def _relation(invocation: DbtCliInvocation, event: Any) -> str | None:
@@ -22,9 +26,24 @@ def _relation(invocation: DbtCliInvocation, event: Any) -> str | None:
     node = invocation.manifest["nodes"].get(unique_id.value if unique_id else "", {})
     if node.get("config", {}).get("materialized") in {None, "view", "ephemeral"}:
         return None  # counting a view runs its whole query
-    # schema.alias, not relation_name: the database part names the DuckDB file the manifest
-    # was parsed against, which need not be the warehouse this run writes to
     return f"{quote_identifier(node['schema'])}.{quote_identifier(node['alias'])}"
+
+
+def _relation_sql(relation: str, engine: str) -> str:
+    # Snowflake keeps unquoted dbt identifiers in upper case
+    return relation.upper() if engine == "snowflake" else relation
+
+
+def _with_counts(
+    events: Iterable[Any], invocation: DbtCliInvocation, gateway: WarehouseGateway
+) -> Iterator[Any]:
+    for event in events:
+        relation = _relation(invocation, event)
+        if relation is None or not isinstance(event, dg.Output):
+            yield event
+            continue
+        count = gateway.scalar(f"SELECT count(*) FROM {_relation_sql(relation, gateway.engine)}")
+        yield event.with_metadata({**event.metadata, ROW_COUNT: int(count)})
 
 
 def stream_with_row_counts(
@@ -32,21 +51,12 @@ def stream_with_row_counts(
 ) -> Iterator[Any]:
     """Yield the invocation's Dagster events with ``dagster/row_count`` on built tables."""
     if engine != "duckdb":
-        yield from invocation.stream().fetch_row_counts()
+        with open_gateway(warehouse) as gateway:
+            yield from _with_counts(invocation.stream(), invocation, gateway)
         return
     try:
         events = list(invocation.stream())
     finally:
         invocation.process.wait()  # dbt may hold the file lock until it has fully exited
-    relations = {id(e): r for e in events if (r := _relation(invocation, e))}
-    counts: dict[str, int] = {}
-    if relations:
-        with duckdb_connection(warehouse) as con:
-            for relation in set(relations.values()):
-                counts[relation] = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
-    for event in events:
-        relation = relations.get(id(event))
-        if relation is not None and isinstance(event, dg.Output):
-            yield event.with_metadata({**event.metadata, "dagster/row_count": counts[relation]})
-        else:
-            yield event
+    with open_gateway(warehouse) as gateway:
+        yield from _with_counts(events, invocation, gateway)

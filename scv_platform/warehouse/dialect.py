@@ -60,7 +60,8 @@ class Dialect:
                 return f"CAST(try_cast({value} AS TIMESTAMPTZ) AS TIMESTAMP)"
             return f"try_cast({value} AS {column_type.value})"
         if column_type is ColumnType.TIMESTAMP:
-            return f"CAST(convert_timezone('UTC', try_to_timestamp_tz({value})) AS TIMESTAMP_NTZ)"
+            utc = f"convert_timezone('UTC', try_cast({value} AS TIMESTAMP_TZ))"
+            return f"CAST({utc} AS TIMESTAMP_NTZ)"
         if column_type is ColumnType.DATE:
             return f"try_to_date({value}, 'YYYY-MM-DD')"
         return f"try_to_decimal({value}, 18, 2)"
