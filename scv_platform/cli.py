@@ -54,7 +54,11 @@ def _run(args: argparse.Namespace) -> int:
 
     from scv_platform.definitions import build_definitions
     from scv_platform.partitions import daily_partitions
-    from scv_platform.runner.execute import QUARANTINED_IN_RUN_SQL, execute
+    from scv_platform.runner.execute import (
+        QUARANTINED_IN_RUN_SQL,
+        execute,
+        quarantined_in_warehouse,
+    )
     from scv_platform.runner.plan import plan_run
     from scv_platform.runner.summary import render
     from scv_platform.sources.specs import SOURCES
@@ -66,7 +70,9 @@ def _run(args: argparse.Namespace) -> int:
     plan = plan_run(settings, daily_partitions(settings.history_start))
 
     def quarantined(run_id: str) -> int:
-        if not settings.is_local or not settings.warehouse_path.is_file():
+        if not settings.is_local:
+            return quarantined_in_warehouse(defs, run_id)
+        if not settings.warehouse_path.is_file():
             return 0
         try:
             with connection(settings.warehouse_path, read_only=True) as con:
@@ -102,6 +108,8 @@ def _run(args: argparse.Namespace) -> int:
     print()
     if settings.is_local:
         print(f"Warehouse (DuckDB): {settings.warehouse_path}")
+    else:
+        print(f"Warehouse (Snowflake): database {settings.snowflake.database}")
     print(f"Dagster instance:   {home} (runs {', '.join(r[:8] for r in summary.run_ids)})")
     print(f"UI:                 make ui  ->  {UI_URL}")
     return summary.exit_code
