@@ -167,6 +167,7 @@ def build_marketplace_weather_asset(
         start, end = day_window(context)
         assert start is not None and end is not None  # a daily asset always has a window
         with open_gateway(getattr(context.resources, WAREHOUSE_KEY)) as gateway:
+            gateway.ensure_bronze_tables()
             try:
                 rows = load_from_share(gateway, share, start, end, context.run_id)
             except Exception as exc:
