@@ -105,6 +105,34 @@ def test_whole_project_builds_twice_on_the_snowflake_target(
     )
     assert customers == identities > 0  # the snapshot merged every new customer in
 
+    # the share view: a secure view on Snowflake, PII hashed with Snowflake's sha2
+    ddl = (project / "target/run/scv_dbt/models/share/share_dim_customer.sql").read_text()
+    assert re.search(r"create or replace secure\s+view", ddl, re.IGNORECASE), ddl
+    [(rows, wrong)] = snowflake_emulator.query(
+        database,
+        "SELECT count(*), "
+        "count_if(s.email_sha256 IS DISTINCT FROM sha2(lower(trim(g.email)), 256)) "
+        f"FROM {database}.SHARE.DIM_CUSTOMER s JOIN {database}.GOLD.DIM_CUSTOMER g "
+        "USING (customer_sk)",
+    )
+    assert rows == customers and wrong == 0
+    # grants as code: the emulator has no roles, so dbt logs what Snowflake would run
+    for role in ("SCV_ANALYST", "SCV_SHARE_PUBLISHER"):
+        assert f"emulator, not run: grant usage on schema {database}.share to role {role}" in (
+            second.stdout
+        )
+        assert re.search(
+            rf"emulator, not run: grant select on \S+dim_customer\S* to {role}", second.stdout, re.I
+        )
+    share = run_dbt(
+        project, ["run-operation", "create_customer_share", "--args", "{dry_run: true}"]
+    )
+    assert share.returncode == 0, share.stdout[-3000:]
+    assert (
+        f"dry run: grant select on view {database}.share.dim_customer to share SCV_CUSTOMER_SHARE"
+        in share.stdout
+    )
+
 
 ENGINE_SPECIFIC = re.compile(
     r"\b(try_cast|try_to_\w+|regexp_full_match|regexp_matches|regexp_like|strptime|strftime|"
