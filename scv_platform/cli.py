@@ -37,13 +37,24 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+PROD_INSTANCE_CONFIG = PROJECT_ROOT / "deploy" / "prod" / "dagster.yaml"
+
+
+def instance_config(settings: Settings) -> Path:
+    """The dagster.yaml a new instance gets: PostgreSQL in production when ``DAGSTER_PG_HOST``
+    is set, else the local SQLite one."""
+    if not settings.is_local and settings.postgres.host:
+        return PROD_INSTANCE_CONFIG
+    return PROJECT_ROOT / "dagster.yaml"
+
+
 def prepare_dagster_home(settings: Settings) -> Path:
-    """Create the project-local instance folder with the repository's dagster.yaml."""
+    """Create the instance folder with its dagster.yaml (see :func:`instance_config`)."""
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        shutil.copyfile(PROJECT_ROOT / "dagster.yaml", config)
+        shutil.copyfile(instance_config(settings), config)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 

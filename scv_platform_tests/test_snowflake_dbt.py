@@ -117,7 +117,7 @@ def test_whole_project_builds_twice_on_the_snowflake_target(
     )
     assert rows == customers and wrong == 0
     # grants as code: the emulator has no roles, so dbt logs what Snowflake would run
-    for role in ("SCV_ANALYST", "SCV_SHARE_PUBLISHER"):
+    for role in ("SCV_ANALYST", "SCV_SHARE_READER"):
         assert f"emulator, not run: grant usage on schema {database}.share to role {role}" in (
             second.stdout
         )

@@ -1,7 +1,7 @@
 {#-
   A Snowflake share of every view of the share schema (secure views, PII masked), for
-  consumer accounts. Run by a role that may create shares and grant the views (e.g.
-  SCV_SHARE_PUBLISHER with CREATE SHARE on the account, see the README):
+  consumer accounts. Run by the role that owns the views and was granted CREATE SHARE on
+  the account (SCV_TRANSFORMER in deploy/snowflake/setup.sql):
 
     dbt run-operation create_customer_share --target prod \
       --args '{share: SCV_CUSTOMER_SHARE, accounts: [PARTNER_ORG.PARTNER_ACCOUNT]}'
