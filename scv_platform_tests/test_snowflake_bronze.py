@@ -22,7 +22,7 @@ from scv_platform.resources.snowflake import snowflake_resource
 from scv_platform.settings import load_settings
 from scv_platform.sources.assets import build_bronze_assets
 from scv_platform.sources.checks import build_all_bronze_checks
-from scv_platform.sources.landing import list_landing_files
+from scv_platform.sources.landing import LandingFile, list_landing_files
 from scv_platform.sources.specs import CONTACTS, TRANSACTIONS
 from scv_platform.warehouse.duckdb_connection import connect
 from scv_platform.warehouse.gateway import DuckDBGateway
@@ -169,3 +169,49 @@ def test_bronze_on_snowflake_matches_duckdb_and_reconciles(
         "SELECT count(*) FROM quality.quarantine WHERE released_at IS NULL "
         "AND source_file LIKE '%2025-01-01.csv'",
     ) == [(0,)]  # and released its quarantine entries
+
+
+class RecordingCursor:
+    """Stands in for a Snowflake cursor where the emulator cannot: records statements and
+    answers COPY with Snowflake's result columns."""
+
+    def __init__(self, results: list[tuple[list[str], list[tuple]]]) -> None:
+        self.statements: list[str] = []
+        self.results = results
+        self.description: list[tuple] = []
+        self.rows: list[tuple] = []
+
+    def execute(self, sql: str, params=None):
+        self.statements.append(" ".join(sql.split()))
+        names, self.rows = self.results.pop(0) if sql.lstrip().startswith("COPY") else ([], [])
+        self.description = [(n,) for n in names]
+        return self
+
+    def fetchall(self) -> list[tuple]:
+        return self.rows
+
+
+def test_csv_copy_on_snowflake_keeps_rejected_records_with_their_reasons(landing):
+    from scv_platform.sources.snowflake_loader import _Batch, _copy_csv
+
+    staged = LandingFile(landing / "t.csv", "cards/transactions/t.csv", date(2025, 1, 1), 10)
+    batch = _Batch([staged], list(TRANSACTION_HEADER), "bronze._scv_raw_x", "card_transactions/k")
+    copy_result = (
+        ["file", "status", "rows_parsed", "rows_loaded", "errors_seen", "first_error"],
+        [("card_transactions/k/t.csv", "PARTIALLY_LOADED", 3, 2, 1, "Number of columns")],
+    )
+    validation = (
+        ["ERROR", "FILE", "LINE", "COLUMN_NAME", "REJECTED_RECORD"],
+        [("Number of columns in file (11) does not match", "t.csv", 4, '"RAW"[11]', "a,b")],
+    )
+    cursor = RecordingCursor([copy_result, validation])
+    _copy_csv(cursor, batch)
+    load, check = cursor.statements
+    assert "ON_ERROR = CONTINUE" in load and "METADATA$FILE_ROW_NUMBER" in load
+    assert "@bronze.scv_landing/card_transactions/k/ t" in load
+    assert "FROM @bronze.scv_landing/card_transactions/k/t.csv" in check
+    assert check.endswith("VALIDATION_MODE = RETURN_ALL_ERRORS")
+    [(row, column, reason, original)] = batch.bad_lines[staged.relative]
+    assert (row, column) == (4, '"RAW"[11]')
+    assert reason == "not a valid CSV record (Number of columns in file (11) does not match)"
+    assert original == '{"csv_line": "a,b"}'
