@@ -12,11 +12,12 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 FIRST_RUN_CUSTOMERS ?= 2000
 BENCH_CUSTOMERS ?= 50000
 
-.PHONY: help setup run test ui bench docs lint format clean
+.PHONY: help setup run test test-snowflake ui bench docs lint format clean
 
 help:
 	@echo "make run    install, simulate a landing zone if $$SCV_LANDING_DIR is empty, build every asset"
 	@echo "make test   install and run the test suite"
+	@echo "make test-snowflake   only the tests against the Snowflake emulator (fakesnow)"
 	@echo "make ui     start the Dagster UI on 127.0.0.1:3000 over the same warehouse and instance"
 	@echo "make docs   generate the dbt docs (data dictionary and lineage) over the warehouse"
 	@echo "make bench  simulate $(BENCH_CUSTOMERS) customers and load them, timed (wall, peak memory)"
@@ -50,6 +51,10 @@ run: setup
 
 test: setup
 	$(VENV_BIN)/pytest -n 2
+
+# the production path against a fakesnow server on loopback (also part of `make test`)
+test-snowflake: setup
+	$(VENV_BIN)/pytest -n 2 -m snowflake
 
 ui: setup
 	$(VENV_BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000

@@ -37,13 +37,24 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+PROD_INSTANCE_CONFIG = PROJECT_ROOT / "deploy" / "prod" / "dagster.yaml"
+
+
+def instance_config(settings: Settings) -> Path:
+    """The dagster.yaml a new instance gets: PostgreSQL in production when ``DAGSTER_PG_HOST``
+    is set, else the local SQLite one."""
+    if not settings.is_local and settings.postgres.host:
+        return PROD_INSTANCE_CONFIG
+    return PROJECT_ROOT / "dagster.yaml"
+
+
 def prepare_dagster_home(settings: Settings) -> Path:
-    """Create the project-local instance folder with the repository's dagster.yaml."""
+    """Create the instance folder with its dagster.yaml (see :func:`instance_config`)."""
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        shutil.copyfile(PROJECT_ROOT / "dagster.yaml", config)
+        shutil.copyfile(instance_config(settings), config)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
@@ -54,7 +65,11 @@ def _run(args: argparse.Namespace) -> int:
 
     from scv_platform.definitions import build_definitions
     from scv_platform.partitions import daily_partitions
-    from scv_platform.runner.execute import QUARANTINED_IN_RUN_SQL, execute
+    from scv_platform.runner.execute import (
+        QUARANTINED_IN_RUN_SQL,
+        execute,
+        quarantined_in_warehouse,
+    )
     from scv_platform.runner.plan import plan_run, restrict
     from scv_platform.runner.summary import render
     from scv_platform.sources.specs import SOURCES
@@ -68,7 +83,9 @@ def _run(args: argparse.Namespace) -> int:
     )
 
     def quarantined(run_id: str) -> int:
-        if not settings.is_local or not settings.warehouse_path.is_file():
+        if not settings.is_local:
+            return quarantined_in_warehouse(defs, run_id)
+        if not settings.warehouse_path.is_file():
             return 0
         try:
             with connection(settings.warehouse_path, read_only=True) as con:
@@ -104,6 +121,8 @@ def _run(args: argparse.Namespace) -> int:
     print()
     if settings.is_local:
         print(f"Warehouse (DuckDB): {settings.warehouse_path}")
+    else:
+        print(f"Warehouse (Snowflake): database {settings.snowflake.database}")
     print(f"Dagster instance:   {home} (runs {', '.join(r[:8] for r in summary.run_ids)})")
     print(f"UI:                 make ui  ->  {UI_URL}")
     return summary.exit_code

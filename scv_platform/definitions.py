@@ -16,6 +16,8 @@ from scv_platform.resources.warehouse import engine_kind
 from scv_platform.settings import Settings, load_settings
 from scv_platform.sources.assets import build_bronze_assets
 from scv_platform.sources.checks import build_all_bronze_checks
+from scv_platform.sources.marketplace_weather import build_marketplace_weather_asset
+from scv_platform.sources.specs import WEATHER
 from scv_platform.transform.assets import build_dbt_assets
 from scv_platform.transform.project import ensure_manifest, scv_dbt_project
 
@@ -30,13 +32,23 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     engine = engine_kind(settings)
     dbt_project = scv_dbt_project(settings)
     ensure_manifest(dbt_project)
-    identity = build_identity_assets()
+    identity = build_identity_assets(engine=engine)
     automation = build_automation(settings, partitions)
     quality = build_quality_definitions(partitions, engine)
     churn = build_churn_assets(settings, engine)
+    # production reads weather from the Marketplace share (landing files as the fallback)
+    bronze_overrides = (
+        {}
+        if settings.is_local
+        else {
+            WEATHER.table: build_marketplace_weather_asset(
+                partitions, engine, settings.weather_share
+            )
+        }
+    )
     return dg.Definitions(
         assets=[
-            *build_bronze_assets(partitions, engine),
+            *build_bronze_assets(partitions, engine, bronze_overrides),
             *build_dbt_assets(dbt_project, partitions, engine),
             *identity.assets,
             *quality.assets,

@@ -22,6 +22,8 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "scv_dbt"
 DEFAULT_HISTORY_DAYS = 548  # 18 months
 _DATE_IN_NAME = re.compile(r"_(\d{4}-\d{2}-\d{2})\.(?:csv|csv\.gz|parquet)$")
 DAILY_LANDING_FOLDERS = ("shop/orders", "cards/transactions", "weather/forecast_day")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+_PLAIN_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 
 
 class SettingsError(ValueError):
@@ -65,6 +67,18 @@ def _env_date(name: str) -> date | None:
         raise SettingsError(f"{name}={raw!r} is not a date (YYYY-MM-DD)") from exc
 
 
+def _env_identifier(name: str, default: str) -> str:
+    value = _env(name, default) or default
+    if not _PLAIN_IDENTIFIER.match(value):
+        raise SettingsError(f"{name}={value!r} is not a plain identifier (letters, digits, _)")
+    return value
+
+
+def is_loopback(host: str | None) -> bool:
+    """True for a Snowflake host on this machine: an emulator, never a real account."""
+    return (host or "").strip().lower() in LOOPBACK_HOSTS
+
+
 def _path(name: str, default: Path) -> Path:
     raw = _env(name)
     return Path(raw).expanduser().resolve() if raw else default
@@ -99,12 +113,32 @@ class SnowflakeSettings:
     user: str | None
     password: str | None = field(repr=False)
     private_key_path: str | None
+    private_key_passphrase: str | None = field(repr=False)
     role: str | None
     warehouse: str | None
     database: str | None
     host: str | None
     port: int | None
     protocol: str | None
+    login_timeout: int
+    network_timeout: int
+
+    @property
+    def is_emulator(self) -> bool:
+        return is_loopback(self.host)
+
+
+@dataclass(frozen=True)
+class WeatherShareSettings:
+    """Where production reads Weather Source OnPoint ``FORECAST_DAY`` (a Marketplace share)."""
+
+    database: str
+    schema: str
+    table: str = "FORECAST_DAY"
+
+    @property
+    def relation(self) -> str:
+        return f"{self.database}.{self.schema}.{self.table}"
 
 
 @dataclass(frozen=True)
@@ -198,6 +232,7 @@ class Settings:
     snowflake: SnowflakeSettings
     postgres: PostgresSettings
     operations: OperationsSettings
+    weather_share: WeatherShareSettings
     churn: ChurnSettings = field(default_factory=ChurnSettings)
 
     @property
@@ -218,7 +253,7 @@ def load_settings() -> Settings:
     horizon = _env_int("SCV_CHURN_HORIZON_DAYS", 90)
     if horizon <= 0:
         raise SettingsError(f"SCV_CHURN_HORIZON_DAYS={horizon} must be positive")
-    port = _env("SNOWFLAKE_PORT")
+    port = _env_int("SNOWFLAKE_PORT", 0)
     dagster_home = _path("DAGSTER_HOME", PROJECT_ROOT / "data" / "dagster_home")
     return Settings(
         env=env,
@@ -233,12 +268,15 @@ def load_settings() -> Settings:
             user=_env("SNOWFLAKE_USER"),
             password=_env("SNOWFLAKE_PASSWORD"),
             private_key_path=_env("SNOWFLAKE_PRIVATE_KEY_PATH"),
+            private_key_passphrase=_env("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE"),
             role=_env("SNOWFLAKE_ROLE"),
             warehouse=_env("SNOWFLAKE_WAREHOUSE"),
             database=_env("SNOWFLAKE_DATABASE"),
             host=_env("SNOWFLAKE_HOST"),
-            port=int(port) if port else None,
+            port=port or None,
             protocol=_env("SNOWFLAKE_PROTOCOL"),
+            login_timeout=_env_int("SCV_SNOWFLAKE_LOGIN_TIMEOUT", 60),
+            network_timeout=_env_int("SCV_SNOWFLAKE_NETWORK_TIMEOUT", 300),
         ),
         postgres=PostgresSettings(
             host=_env("DAGSTER_PG_HOST"),
@@ -249,6 +287,10 @@ def load_settings() -> Settings:
         ),
         operations=load_operations_settings(dagster_home),
         churn=load_churn_settings(),
+        weather_share=WeatherShareSettings(
+            database=_env_identifier("SCV_WEATHER_SHARE_DATABASE", "WEATHER_SOURCE_LLC_FROSTBYTE"),
+            schema=_env_identifier("SCV_WEATHER_SHARE_SCHEMA", "ONPOINT_ID"),
+        ),
     )
 
 

@@ -54,3 +54,24 @@ def transaction_row(n: int, day: str = "2025-01-01", amount: object = "12.50") -
         f"T{day}-{n}", f"CA{n % 3}", f"{day}T10:{n % 60:02d}:00", amount, "Corner Shop",
         "grocery", "5411", "in_store", "approved", "",
     ]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def snowflake_emulator(tmp_path_factory: pytest.TempPathFactory):
+    """One fakesnow server per test process, stopped by its PID at the end."""
+    from scv_platform_tests.snowflake_emulator import start_emulator, stop_emulator
+
+    emulator = start_emulator(tmp_path_factory.mktemp("fakesnow"))
+    yield emulator
+    stop_emulator(emulator)
+
+
+@pytest.fixture
+def snowflake_env(snowflake_emulator, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """``SCV_ENV=prod`` with the ``SNOWFLAKE_*`` variables on the emulator, own database."""
+    from scv_platform_tests.snowflake_emulator import new_database_name
+
+    env = {"SCV_ENV": "prod", **snowflake_emulator.env(new_database_name())}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env

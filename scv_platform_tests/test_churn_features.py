@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scv_platform.sources.loader import ensure_all_bronze_tables
+from scv_platform.sources.promotion import ensure_bronze_tables
 from scv_platform.warehouse.duckdb_connection import connection
 from scv_platform_tests.conftest import TRANSACTION_HEADER, write_csv
 from scv_platform_tests.test_dbt_staging import (
@@ -133,7 +133,7 @@ def load(landing: Path, warehouse: Path) -> None:
     """Load the landing zone; sources without files still get their (empty) bronze table."""
     load_bronze(landing, warehouse)
     with connection(warehouse) as con:
-        ensure_all_bronze_tables(con)
+        ensure_bronze_tables(con)
 
 
 def build(root: Path, run: str, select: list[str]) -> None:

@@ -1,8 +1,9 @@
 """Dagster assets of identity resolution: the crosswalk and its companion tables, with checks.
 
-One step reads the inputs from the warehouse, closes the connection, resolves in memory
-(Splink on its own in-memory DuckDB) and reopens the warehouse only to write the outputs in
-one transaction, so the warehouse file lock is held for seconds.
+One step reads the inputs from the warehouse (on Snowflake: into an in-memory DuckDB),
+closes the connection, resolves in memory (Splink on its own in-memory DuckDB) and reopens
+the warehouse only to write the outputs in one transaction, so the warehouse file lock is
+held for seconds.
 """
 
 from collections.abc import Iterator
@@ -26,15 +27,18 @@ from scv_platform.identity.tables import (
     LINKS,
     OVERRIDES,
     MissingInputError,
+    Table,
+    output_writes,
     read_inputs,
     read_previous,
-    write_outputs,
 )
-from scv_platform.resources.warehouse import WAREHOUSE_KEY, duckdb_connection
+from scv_platform.resources.warehouse import WAREHOUSE_KEY
+from scv_platform.warehouse.gateway import open_gateway
 
 IDENTITY_GROUP = "identity"
 INPUT_KEYS = [dg.AssetKey(t.asset_path) for t in (CANDIDATES, CARD_LINKS, OVERRIDES)]
-KINDS = {"python", "splink", "duckdb"}
+# what resolution reads: its inputs, and the previous crosswalk and lineage (stable ids)
+READ_TABLES: list[Table] = [CANDIDATES, CARD_LINKS, OVERRIDES, CROSSWALK, LINEAGE]
 PREVIEW_ROWS = 10
 
 
@@ -45,12 +49,14 @@ class IdentityDefinitions(NamedTuple):
     asset_checks: list[dg.AssetChecksDefinition]
 
 
-def _specs() -> list[dg.AssetSpec]:
+def _specs(engine: str) -> list[dg.AssetSpec]:
+    # Splink runs on an in-memory DuckDB in the step whatever the warehouse engine is
+    kinds = {"python", "splink", "duckdb", engine}
     return [
         dg.AssetSpec(
             key=dg.AssetKey(CROSSWALK.asset_path),
             group_name=IDENTITY_GROUP,
-            kinds=KINDS,
+            kinds=kinds,
             deps=INPUT_KEYS,
             freshness_policy=daily_freshness_policy(),  # a gold output
             description=(
@@ -64,7 +70,7 @@ def _specs() -> list[dg.AssetSpec]:
         dg.AssetSpec(
             key=dg.AssetKey(EXPLANATIONS.asset_path),
             group_name=IDENTITY_GROUP,
-            kinds=KINDS,
+            kinds=kinds,
             deps=INPUT_KEYS,
             description=(
                 "One row per probabilistic (Splink) link at or above the threshold: both "
@@ -76,7 +82,7 @@ def _specs() -> list[dg.AssetSpec]:
         dg.AssetSpec(
             key=dg.AssetKey(LINKS.asset_path),
             group_name=IDENTITY_GROUP,
-            kinds=KINDS,
+            kinds=kinds,
             deps=INPUT_KEYS,
             description=(
                 "Every link considered by clustering (overrides, rules, Splink, e-mail aliases) "
@@ -87,7 +93,7 @@ def _specs() -> list[dg.AssetSpec]:
         dg.AssetSpec(
             key=dg.AssetKey(LINEAGE.asset_path),
             group_name=IDENTITY_GROUP,
-            kinds={"python", "duckdb"},
+            kinds={"python", "duckdb", engine},
             deps=INPUT_KEYS,
             description=(
                 "Append-only history of scv_customer_id changes: merges (an id absorbed into "
@@ -110,14 +116,17 @@ def _counts_markdown(counts: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-def build_identity_assets(config: IdentityConfig | None = None) -> IdentityDefinitions:
+def build_identity_assets(
+    config: IdentityConfig | None = None, engine: str = "duckdb"
+) -> IdentityDefinitions:
     """The identity-resolution multi-asset (crosswalk, explanations, links, lineage) and the
-    quality-gate checks on the crosswalk. ``config`` defaults to ``IdentityConfig.from_env()``."""
+    quality-gate checks on the crosswalk. ``config`` defaults to ``IdentityConfig.from_env()``;
+    ``engine`` is the warehouse's (its ``kinds`` tag)."""
     config = config or IdentityConfig.from_env()
 
     @dg.multi_asset(
         name="identity_resolution",
-        specs=_specs(),
+        specs=_specs(engine),
         required_resource_keys={WAREHOUSE_KEY},
         retry_policy=IDENTITY_RETRY,
     )
@@ -129,15 +138,18 @@ def build_identity_assets(config: IdentityConfig | None = None) -> IdentityDefin
 
         resolved_at = datetime.now(UTC).replace(tzinfo=None)
         warehouse = getattr(context.resources, WAREHOUSE_KEY)
+        tables = [(t.schema, t.name) for t in READ_TABLES]
         try:
-            with duckdb_connection(warehouse) as con:
+            with open_gateway(warehouse) as gateway, gateway.duckdb_copy(tables) as con:
                 inputs = read_inputs(con)
                 previous = read_previous(con)
         except MissingInputError as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from exc
         result = resolve(inputs, previous, config, resolved_at)
-        with duckdb_connection(warehouse) as con:
-            write_outputs(con, result.crosswalk, result.links, result.explanations, result.lineage)
+        with open_gateway(warehouse) as gateway:
+            gateway.write_frames(
+                output_writes(result.crosswalk, result.links, result.explanations, result.lineage)
+            )
         for note in result.notes:
             context.log.warning(note)
 

@@ -25,11 +25,13 @@ from scv_platform.identity.config import IdentityConfig
 from scv_platform.identity.rules import EVIDENCE_RULES
 from scv_platform.identity.tables import CANDIDATES, CROSSWALK, LINKS, table_exists
 from scv_platform.quality.history import record_result
-from scv_platform.resources.warehouse import WAREHOUSE_KEY, duckdb_connection
+from scv_platform.resources.warehouse import WAREHOUSE_KEY
+from scv_platform.warehouse.gateway import open_gateway
 
 SAMPLE_SIZE = 10
 LINKED_SOURCES = ("legacy", "shop")
 CROSSWALK_KEY = dg.AssetKey(CROSSWALK.asset_path)
+CHECKED_TABLES = [(t.schema, t.name) for t in (CROSSWALK, LINKS, CANDIDATES)]
 
 
 def _missing(table_sql: str) -> dg.AssetCheckResult:
@@ -249,8 +251,11 @@ def _asset_check(
         required_resource_keys={WAREHOUSE_KEY},
     )
     def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        with duckdb_connection(getattr(context.resources, WAREHOUSE_KEY)) as con:
-            return record_result(con, context, evaluate(con))
+        warehouse = getattr(context.resources, WAREHOUSE_KEY)
+        with open_gateway(warehouse) as gateway:
+            with gateway.duckdb_copy(CHECKED_TABLES) as con:
+                result = evaluate(con)
+            return record_result(gateway, context, result)
 
     return _check
 

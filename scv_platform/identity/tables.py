@@ -1,7 +1,7 @@
 """The warehouse tables identity resolution reads and writes, and how it reads and writes them.
 
 Identifiers come from the constants below (checked as plain identifiers); values are bound
-as parameters. Outputs are written inside one transaction by :func:`write_outputs`.
+as parameters. Outputs are written inside one transaction (:func:`output_writes`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from scv_platform.warehouse.frames import FrameWrite, write_frame, write_frames
 from scv_platform.warehouse.sql import checked_identifier, qualified
 
 KEY_SEPARATOR = "|"
@@ -171,12 +172,19 @@ def read_previous(con: duckdb.DuckDBPyConnection) -> PreviousState:
     return PreviousState(crosswalk, issued)
 
 
-def _typed_select(columns: Sequence[tuple[str, str]], source: str) -> str:
-    cols = ", ".join(
-        f"CAST({checked_identifier(name)} AS {sql_type}) AS {checked_identifier(name)}"
-        for name, sql_type in columns
-    )
-    return f"SELECT {cols} FROM {checked_identifier(source)}"
+def output_writes(
+    crosswalk: pd.DataFrame,
+    links: pd.DataFrame,
+    explanations: pd.DataFrame,
+    lineage: pd.DataFrame,
+) -> list[FrameWrite]:
+    """The crosswalk, links and explanations replace their tables; the lineage is appended."""
+    return [
+        FrameWrite(CROSSWALK.schema, CROSSWALK.name, crosswalk, CROSSWALK_COLUMNS),
+        FrameWrite(LINKS.schema, LINKS.name, links, LINK_COLUMNS),
+        FrameWrite(EXPLANATIONS.schema, EXPLANATIONS.name, explanations, EXPLANATION_COLUMNS),
+        FrameWrite(LINEAGE.schema, LINEAGE.name, lineage, LINEAGE_COLUMNS, append=True),
+    ]
 
 
 def write_outputs(
@@ -187,21 +195,7 @@ def write_outputs(
     lineage: pd.DataFrame,
 ) -> None:
     """Replace the crosswalk, links and explanations and append the lineage, atomically."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        replace_table(con, CROSSWALK, crosswalk, CROSSWALK_COLUMNS)
-        replace_table(con, LINKS, links, LINK_COLUMNS)
-        replace_table(con, EXPLANATIONS, explanations, EXPLANATION_COLUMNS)
-        append_rows(con, LINEAGE, lineage, LINEAGE_COLUMNS)
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
-
-
-def _create_sql(table: Table, columns: Sequence[tuple[str, str]]) -> str:
-    cols = ", ".join(f"{checked_identifier(n)} {t}" for n, t in columns)
-    return f"CREATE TABLE IF NOT EXISTS {table.sql} ({cols})"
+    write_frames(con, output_writes(crosswalk, links, explanations, lineage))
 
 
 def replace_table(
@@ -211,33 +205,7 @@ def replace_table(
     columns: Sequence[tuple[str, str]],
 ) -> None:
     """Replace ``table`` by ``frame`` with the given column types (empty frames included)."""
-    view = f"_identity_out_{table.name}"
-    con.register(view, frame[[n for n, _ in columns]])
-    try:
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {checked_identifier(table.schema)}")
-        con.execute(f"CREATE OR REPLACE TABLE {table.sql} AS {_typed_select(columns, view)}")
-    finally:
-        con.unregister(view)
-
-
-def append_rows(
-    con: duckdb.DuckDBPyConnection,
-    table: Table,
-    frame: pd.DataFrame,
-    columns: Sequence[tuple[str, str]],
-) -> None:
-    """Create ``table`` if needed and append ``frame`` to it."""
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {checked_identifier(table.schema)}")
-    con.execute(_create_sql(table, columns))
-    if frame.empty:
-        return
-    view = f"_identity_out_{table.name}"
-    con.register(view, frame[[n for n, _ in columns]])
-    try:
-        names = ", ".join(checked_identifier(n) for n, _ in columns)
-        con.execute(f"INSERT INTO {table.sql} ({names}) {_typed_select(columns, view)}")
-    finally:
-        con.unregister(view)
+    write_frame(con, FrameWrite(table.schema, table.name, frame, columns))
 
 
 def write_inputs(

@@ -25,8 +25,9 @@ from scv_platform.quality.window import CheckWindow, check_window
 from scv_platform.resources.warehouse import WAREHOUSE_KEY, duckdb_connection
 from scv_platform.settings import QualitySettings, load_quality_settings
 from scv_platform.sources.assets import bronze_key
-from scv_platform.sources.loader import bronze_table
+from scv_platform.sources.promotion import bronze_table
 from scv_platform.sources.specs import SOURCES, SourceSpec
+from scv_platform.warehouse.gateway import DuckDBGateway
 from scv_platform.warehouse.operational_tables import LOAD_MANIFEST
 
 DIM_CUSTOMER_KEY = dg.AssetKey(["gold", "dim_customer"])
@@ -241,7 +242,8 @@ def _execute(
         else:
             outcome = evaluate(con, window, settings, context.run.run_id, now)
         append_check_results(
-            con, outcome.records(name, asset_key, context.run.run_id, now, window.partition_key)
+            DuckDBGateway(con),
+            outcome.records(name, asset_key, context.run.run_id, now, window.partition_key),
         )
     return outcome.result()
 

@@ -13,10 +13,11 @@ from dataclasses import astuple, dataclass, fields
 from datetime import UTC, datetime
 
 import dagster as dg
-import duckdb
 import pandas as pd
 
-from scv_platform.warehouse.operational_tables import CHECK_RESULTS, ensure_operational_tables
+from scv_platform.warehouse.frames import FrameWrite
+from scv_platform.warehouse.gateway import WarehouseGateway
+from scv_platform.warehouse.operational_tables import CHECK_RESULTS, operational_ddl
 
 MAX_DESCRIPTION = 2000
 
@@ -41,18 +42,30 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def append_check_results(con: duckdb.DuckDBPyConnection, records: Sequence[CheckRecord]) -> None:
+CHECK_RESULT_COLUMNS = (
+    ("check_name", "VARCHAR"),
+    ("asset_key", "VARCHAR"),
+    ("partition_key", "VARCHAR"),
+    ("passed", "BOOLEAN"),
+    ("severity", "VARCHAR"),
+    ("failed_rows", "BIGINT"),
+    ("description", "VARCHAR"),
+    ("run_id", "VARCHAR"),
+    ("evaluated_at", "TIMESTAMP"),
+)
+
+
+def append_check_results(gateway: WarehouseGateway, records: Sequence[CheckRecord]) -> None:
+    """Append ``records`` to quality.check_results in one write (a range's hundreds of days)."""
     if not records:
         return
-    ensure_operational_tables(con)
+    for statement in operational_ddl():
+        gateway.execute(statement)
     frame = pd.DataFrame(
         [astuple(r) for r in records], columns=[f.name for f in fields(CheckRecord)]
     ).astype({"failed_rows": "Int64"})
-    con.register("__check_records", frame)
-    try:  # one insert for a range's hundreds of daily rows
-        con.execute(f"INSERT INTO {CHECK_RESULTS} SELECT * FROM __check_records")
-    finally:
-        con.unregister("__check_records")
+    schema, name = CHECK_RESULTS.split(".")
+    gateway.write_frames([FrameWrite(schema, name, frame, CHECK_RESULT_COLUMNS, append=True)])
 
 
 def run_partition_key(context: dg.AssetExecutionContext) -> str | None:
@@ -96,7 +109,7 @@ def dbt_check_records(
 
 
 def record_result(
-    con: duckdb.DuckDBPyConnection,
+    gateway: WarehouseGateway,
     context: dg.AssetCheckExecutionContext,
     result: dg.AssetCheckResult,
 ) -> dg.AssetCheckResult:
@@ -116,5 +129,5 @@ def record_result(
         run_id=context.run.run_id,
         evaluated_at=utc_now(),
     )
-    append_check_results(con, [record])
+    append_check_results(gateway, [record])
     return result

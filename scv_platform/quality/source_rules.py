@@ -14,7 +14,7 @@ from scv_platform.quality.outcome import DayOutcome, Outcome
 from scv_platform.quality.severity import Thresholds, Verdict, judge
 from scv_platform.quality.window import CheckWindow
 from scv_platform.settings import QualitySettings
-from scv_platform.sources.loader import bronze_table
+from scv_platform.sources.promotion import bronze_table
 from scv_platform.sources.specs import SourceSpec, header_key
 from scv_platform.warehouse.operational_tables import LOAD_MANIFEST
 

@@ -1,4 +1,7 @@
-"""The warehouse resource: a DuckDB file locally, Snowflake in production."""
+"""The warehouse resource locally (a DuckDB file) and DuckDB connections from it.
+
+Production resources are in :mod:`scv_platform.resources.snowflake`.
+"""
 
 from __future__ import annotations
 
@@ -26,46 +29,13 @@ def duckdb_warehouse(settings: Settings) -> DuckDBResource:
     return DuckDBResource(database=str(settings.warehouse_path))
 
 
-def snowflake_warehouse(settings: Settings) -> dg.ConfigurableResource:
-    """Snowflake from the environment variables of contracts.md; secrets stay in the env.
-
-    Key-pair authentication is used when ``SNOWFLAKE_PRIVATE_KEY_PATH`` is set, else the
-    password. ``SNOWFLAKE_HOST`` / ``_PORT`` / ``_PROTOCOL`` reach an emulator on loopback.
-    """
-    from dagster_snowflake import SnowflakeResource  # imported only in prod: it is slow to load
-
-    auth: dict[str, object] = (
-        {"private_key_path": dg.EnvVar("SNOWFLAKE_PRIVATE_KEY_PATH")}
-        if settings.snowflake.private_key_path
-        else {"password": dg.EnvVar("SNOWFLAKE_PASSWORD")}
-    )
-    endpoint = {
-        name: value
-        for name, value in (
-            ("host", settings.snowflake.host),
-            ("port", settings.snowflake.port),
-            ("protocol", settings.snowflake.protocol),
-        )
-        if value is not None
-    }
-    return SnowflakeResource(
-        account=dg.EnvVar("SNOWFLAKE_ACCOUNT"),
-        user=dg.EnvVar("SNOWFLAKE_USER"),
-        role=settings.snowflake.role,
-        warehouse=settings.snowflake.warehouse,
-        database=settings.snowflake.database,
-        additional_snowflake_connection_args=endpoint or None,
-        **auth,
-    )
-
-
 @contextmanager
 def duckdb_connection(resource: object) -> Iterator[duckdb.DuckDBPyConnection]:
     """A DuckDB connection from the warehouse resource, with the platform's session settings."""
     if not isinstance(resource, DuckDBResource):
-        raise NotImplementedError(
-            f"this step runs on DuckDB; the configured warehouse is {type(resource).__name__}. "
-            "Loading bronze on Snowflake (stage + COPY INTO) is tracked in the production issue."
+        raise TypeError(
+            f"a DuckDB connection was asked of a {type(resource).__name__}: steps reach the "
+            "warehouse of any engine through scv_platform.warehouse.gateway.open_gateway"
         )
     path = Path(resource.database)
     if path.is_dir() or not path.parent.is_dir():

@@ -18,12 +18,26 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
+from scv_platform.resources.warehouse import WAREHOUSE_KEY
 from scv_platform.runner.plan import RunPlan
 from scv_platform.runner.summary import RunSummary, merge_summaries, summarise
+from scv_platform.warehouse.gateway import open_gateway
 from scv_platform.warehouse.operational_tables import QUARANTINE
 
 QUARANTINED_IN_RUN_SQL = f"SELECT count(*) FROM {QUARANTINE} WHERE run_id = $run_id"
 STAGE_JOB_PREFIX = "scv_run_stage"
+
+
+def quarantined_in_warehouse(defs: dg.Definitions, run_id: str) -> int:
+    """Rows a run quarantined, counted through the definitions' own warehouse resource."""
+    warehouse = {WAREHOUSE_KEY: defs.resources[WAREHOUSE_KEY]}
+    with (
+        dg.build_resources(warehouse) as resources,
+        open_gateway(getattr(resources, WAREHOUSE_KEY)) as gateway,
+    ):
+        if not gateway.table_exists("quality", "quarantine"):
+            return 0
+        return int(gateway.scalar(QUARANTINED_IN_RUN_SQL, {"run_id": run_id}))
 
 
 @dataclass(frozen=True)

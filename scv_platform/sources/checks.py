@@ -4,10 +4,11 @@ is appended to the check history, quality.check_results)."""
 import dagster as dg
 
 from scv_platform.quality.history import record_result
-from scv_platform.resources.warehouse import WAREHOUSE_KEY, duckdb_connection
+from scv_platform.resources.warehouse import WAREHOUSE_KEY
 from scv_platform.sources.assets import bronze_key
-from scv_platform.sources.loader import LOAD_CHECK_NAME, bronze_table
+from scv_platform.sources.promotion import LOAD_CHECK_NAME, bronze_table
 from scv_platform.sources.specs import SOURCES, SourceSpec
+from scv_platform.warehouse.gateway import WarehouseGateway, open_gateway
 from scv_platform.warehouse.operational_tables import LOAD_MANIFEST, QUARANTINE
 from scv_platform.warehouse.sql import string_literal
 
@@ -20,9 +21,11 @@ def _manifest_scope(spec: SourceSpec) -> tuple[str, dict]:
     return "m.source = $source AND m.is_current", {"source": spec.table}
 
 
-def reconciliation_rows(con, spec: SourceSpec, where: str, params: dict) -> list[tuple]:
+def reconciliation_rows(
+    gateway: WarehouseGateway, spec: SourceSpec, where: str, params: dict
+) -> list[tuple]:
     """Files whose recorded rows_read differ from rows present in bronze plus quarantine."""
-    return con.execute(
+    return gateway.execute(
         f"""
         WITH loaded AS (
             SELECT _batch_id AS batch_id, count(*) AS n FROM {bronze_table(spec)} GROUP BY 1
@@ -40,7 +43,7 @@ def reconciliation_rows(con, spec: SourceSpec, where: str, params: dict) -> list
         ORDER BY m.source_file
         """,
         params,
-    ).fetchall()
+    )
 
 
 def build_bronze_checks(spec: SourceSpec) -> list[dg.AssetChecksDefinition]:
@@ -57,8 +60,8 @@ def build_bronze_checks(spec: SourceSpec) -> list[dg.AssetChecksDefinition]:
     )
     def load_reconciliation(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         where, params = _manifest_scope(spec)
-        with duckdb_connection(getattr(context.resources, WAREHOUSE_KEY)) as con:
-            rows = reconciliation_rows(con, spec, where, params)
+        with open_gateway(getattr(context.resources, WAREHOUSE_KEY)) as gateway:
+            rows = reconciliation_rows(gateway, spec, where, params)
         broken = [r for r in rows if r[1] != r[2] + r[3] or r[2] != r[4]]
         sample = "\n".join(
             f"- {f}: read {read}, in bronze {b}, quarantined {q} (load reported {loaded})"
@@ -82,8 +85,8 @@ def build_bronze_checks(spec: SourceSpec) -> list[dg.AssetChecksDefinition]:
                 "sample": dg.MetadataValue.md(sample or "none"),
             },
         )
-        with duckdb_connection(getattr(context.resources, WAREHOUSE_KEY)) as con:
-            return record_result(con, context, result)
+        with open_gateway(getattr(context.resources, WAREHOUSE_KEY)) as gateway:
+            return record_result(gateway, context, result)
 
     @dg.asset_check(
         asset=bronze_key(spec),
@@ -96,15 +99,13 @@ def build_bronze_checks(spec: SourceSpec) -> list[dg.AssetChecksDefinition]:
     )
     def rejected_files(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         where, params = _manifest_scope(spec)
-        with duckdb_connection(getattr(context.resources, WAREHOUSE_KEY)) as con:
-            rows = con.execute(
+        with open_gateway(getattr(context.resources, WAREHOUSE_KEY)) as gateway:
+            rows = gateway.execute(
                 f"SELECT m.source_file, m.rows_read, m.message FROM {LOAD_MANIFEST} m "
                 f"WHERE {where} AND m.status = 'rejected' ORDER BY m.source_file",
                 params,
-            ).fetchall()
-            total = con.execute(
-                f"SELECT count(*) FROM {LOAD_MANIFEST} m WHERE {where}", params
-            ).fetchone()[0]
+            )
+            total = gateway.scalar(f"SELECT count(*) FROM {LOAD_MANIFEST} m WHERE {where}", params)
         sample = "\n".join(f"- {message}" for _, _, message in rows[:SAMPLE_SIZE])
         result = dg.AssetCheckResult(
             passed=not rows,
@@ -122,8 +123,8 @@ def build_bronze_checks(spec: SourceSpec) -> list[dg.AssetChecksDefinition]:
                 "rejected": dg.MetadataValue.md(sample or "none"),
             },
         )
-        with duckdb_connection(getattr(context.resources, WAREHOUSE_KEY)) as con:
-            return record_result(con, context, result)
+        with open_gateway(getattr(context.resources, WAREHOUSE_KEY)) as gateway:
+            return record_result(gateway, context, result)
 
     return [load_reconciliation, rejected_files]
 

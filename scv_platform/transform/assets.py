@@ -9,10 +9,10 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from scv_platform.automation.retries import DBT_RETRY
 from scv_platform.partitions import DAILY_TAG
-from scv_platform.resources.warehouse import WAREHOUSE_KEY, duckdb_connection
-from scv_platform.sources.loader import ensure_all_bronze_tables
+from scv_platform.resources.warehouse import WAREHOUSE_KEY
 from scv_platform.transform.row_counts import stream_with_row_counts
 from scv_platform.transform.translator import ScvDbtTranslator
+from scv_platform.warehouse.gateway import open_gateway
 from scv_platform.warehouse.sql import checked_partition_key
 
 # A dbt test runs once all its parents are selected or built upstream of the selection, so a
@@ -44,11 +44,10 @@ def partition_vars(context: dg.AssetExecutionContext) -> dict[str, Any]:
     }
 
 
-def prepare_sources(engine: str, warehouse: object) -> None:
+def prepare_sources(warehouse: object) -> None:
     """Sources that never delivered a file still have their (empty) bronze table."""
-    if engine == "duckdb":
-        with duckdb_connection(warehouse) as con:
-            ensure_all_bronze_tables(con)
+    with open_gateway(warehouse) as gateway:
+        gateway.ensure_bronze_tables()
 
 
 def build_dbt_assets(
@@ -68,7 +67,7 @@ def build_dbt_assets(
     )
     def scv_dbt_models(context: dg.AssetExecutionContext):
         """Unpartitioned dbt models (staging, identity, dimensions, marts) and their tests."""
-        prepare_sources(engine, context.resources.warehouse)
+        prepare_sources(context.resources.warehouse)
         dbt: DbtCliResource = context.resources.dbt
         invocation = dbt.cli(["build"], context=context)
         yield from stream_with_row_counts(invocation, engine, context.resources.warehouse, context)

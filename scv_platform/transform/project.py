@@ -11,6 +11,8 @@ from dagster_dbt import DbtCliResource, DbtProject
 
 from scv_platform.settings import DBT_PROJECT_DIR, Settings
 
+TARGET_PATHS = {"local": Path("target"), "prod": Path("target") / "prod"}
+
 
 def dbt_target(settings: Settings) -> str:
     """The dbt target of the environment: ``local`` (DuckDB) or ``prod`` (Snowflake)."""
@@ -24,10 +26,14 @@ def dbt_executable() -> str:
 
 
 def scv_dbt_project(settings: Settings) -> DbtProject:
+    """The project for the environment's target; each target keeps its own manifest (the
+    adapter it names gives the dbt assets their ``kinds`` tag: duckdb or snowflake)."""
+    target = dbt_target(settings)
     return DbtProject(
         project_dir=DBT_PROJECT_DIR,
         profiles_dir=DBT_PROJECT_DIR,
-        target=dbt_target(settings),
+        target=target,
+        target_path=TARGET_PATHS[target],
     )
 
 

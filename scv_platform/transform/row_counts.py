@@ -1,21 +1,24 @@
 """Row counts of built dbt models as materialisation metadata, on either engine, and the dbt
 test results appended to the check history (``quality.check_results``).
 
-dagster-dbt's ``fetch_row_counts`` queries the warehouse from this process while dbt still
-runs in its own; DuckDB has a single writer, so locally the counts are taken once dbt has
-exited (the events are held back until then), and the test results are written then too.
-Snowflake keeps the streaming counts.
+Counts are taken through the warehouse gateway by ``schema.alias`` (the manifest's
+relation names carry the database the manifest was parsed against, which need not be the
+one this run writes to). DuckDB has a single writer, so locally the counts are taken once
+dbt has exited (the events are held back until then); on Snowflake each count is taken as
+its model's event streams by. The test results are appended once the invocation is over.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import dagster as dg
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 
 from scv_platform.quality.history import append_check_results, dbt_check_records, run_partition_key
-from scv_platform.resources.warehouse import duckdb_connection
+from scv_platform.warehouse.gateway import WarehouseGateway, open_gateway
 from scv_platform.warehouse.sql import quote_identifier
+
+ROW_COUNT = "dagster/row_count"
 
 
 def _relation(invocation: DbtCliInvocation, event: Any) -> str | None:
@@ -25,9 +28,24 @@ def _relation(invocation: DbtCliInvocation, event: Any) -> str | None:
     node = invocation.manifest["nodes"].get(unique_id.value if unique_id else "", {})
     if node.get("config", {}).get("materialized") in {None, "view", "ephemeral"}:
         return None  # counting a view runs its whole query
-    # schema.alias, not relation_name: the database part names the DuckDB file the manifest
-    # was parsed against, which need not be the warehouse this run writes to
     return f"{quote_identifier(node['schema'])}.{quote_identifier(node['alias'])}"
+
+
+def _relation_sql(relation: str, engine: str) -> str:
+    # Snowflake keeps unquoted dbt identifiers in upper case
+    return relation.upper() if engine == "snowflake" else relation
+
+
+def _with_counts(
+    events: Iterable[Any], invocation: DbtCliInvocation, gateway: WarehouseGateway
+) -> Iterator[Any]:
+    for event in events:
+        relation = _relation(invocation, event)
+        if relation is None or not isinstance(event, dg.Output):
+            yield event
+            continue
+        count = gateway.scalar(f"SELECT count(*) FROM {_relation_sql(relation, gateway.engine)}")
+        yield event.with_metadata({**event.metadata, ROW_COUNT: int(count)})
 
 
 def stream_with_row_counts(
@@ -38,24 +56,24 @@ def stream_with_row_counts(
 ) -> Iterator[Any]:
     """Yield the invocation's Dagster events with ``dagster/row_count`` on built tables; on
     DuckDB, append the dbt test results to the check history first."""
-    if engine != "duckdb":
-        yield from invocation.stream().fetch_row_counts()
-        return
-    try:
-        events = list(invocation.stream())
-    finally:
-        invocation.process.wait()  # dbt may hold the file lock until it has fully exited
-    relations = {id(e): r for e in events if (r := _relation(invocation, e))}
-    counts: dict[str, int] = {}
-    checks = dbt_check_records(events, context.run_id, run_partition_key(context))
-    if relations or checks:
-        with duckdb_connection(warehouse) as con:
-            for relation in set(relations.values()):
-                counts[relation] = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
-            append_check_results(con, checks)
-    for event in events:
-        relation = relations.get(id(event))
-        if relation is not None and isinstance(event, dg.Output):
-            yield event.with_metadata({**event.metadata, "dagster/row_count": counts[relation]})
-        else:
-            yield event
+    if engine == "duckdb":
+        try:
+            events: Iterable[Any] = list(invocation.stream())
+        finally:
+            invocation.process.wait()  # dbt may hold the file lock until it has fully exited
+    else:
+        events = invocation.stream()
+    seen: list[Any] = []
+    with open_gateway(warehouse) as gateway:
+        counted = _with_counts(events, invocation, gateway)
+        if engine == "duckdb":
+            counted = list(counted)  # all counts taken before Dagster handles the events
+        for event in counted:
+            seen.append(event)
+            if engine != "duckdb":
+                yield event
+        append_check_results(
+            gateway, dbt_check_records(seen, context.run_id, run_partition_key(context))
+        )
+    if engine == "duckdb":
+        yield from seen

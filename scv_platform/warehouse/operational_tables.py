@@ -1,9 +1,12 @@
 """DDL of the operational tables: the load manifest, the quarantine and the history of check
-results (contracts.md)."""
+results (contracts.md).
+
+The DDL runs unchanged on DuckDB and Snowflake.
+"""
 
 from __future__ import annotations
 
-import duckdb
+from typing import Any
 
 SCHEMAS = ("bronze", "quality")
 
@@ -67,8 +70,11 @@ _DDL = (
 )
 
 
-def ensure_operational_tables(con: duckdb.DuckDBPyConnection) -> None:
-    for schema in SCHEMAS:
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    for statement in _DDL:
+def operational_ddl() -> list[str]:
+    """Statements creating the schemas and tables above when they are missing."""
+    return [f"CREATE SCHEMA IF NOT EXISTS {schema}" for schema in SCHEMAS] + list(_DDL)
+
+
+def ensure_operational_tables(con: Any) -> None:
+    for statement in operational_ddl():
         con.execute(statement)
