@@ -87,7 +87,10 @@ def test_new_daily_file_runs_its_day_once_and_again_when_delivered_again(ticker,
     [request] = ticker.tick().run_requests
     assert request.partition_key == "2025-01-02"
     assert request.run_key.startswith("landing:2025-01-02:")
-    assert keys(request) == {"bronze/card_transactions", "silver/stg_cards__transactions"}
+    selected = keys(request)
+    assert {"bronze/card_transactions", "silver/stg_cards__transactions",
+            "gold/fct_transactions", "gold/customer_360_profile"} <= selected  # fmt: skip
+    assert not {"bronze/shop_orders", "gold/fct_orders", "bronze/d365_contact"} & selected
     assert request.tags["scv/trigger"] == LANDING_SENSOR
     cursor = ticker.cursor
     assert len(cursor) < 200  # stored with every tick: stays small

@@ -25,6 +25,7 @@ from scv_platform.ml.tables import prediction_coverage
 from scv_platform.ml.training import TrainingError, train
 from scv_platform.settings import DBT_PROJECT_DIR, ChurnSettings, load_settings
 from scv_platform.warehouse.duckdb_connection import connection
+from scv_platform.warehouse.gateway import DuckDBGateway
 
 FIRST_CUTOFF = date(2025, 3, 1)
 
@@ -222,7 +223,7 @@ def test_assets_score_every_customer_and_a_bad_model_is_blocked(tmp_path, churn_
         ).fetchall() == [(version,)]
     with connection(path) as con:  # a customer without a score fails the coverage check
         con.execute("INSERT INTO gold.dim_customer VALUES ('SCV-NEW', true)")
-        result = coverage_result(prediction_coverage(con))
+        result = coverage_result(prediction_coverage(DuckDBGateway(con)))
     assert not result.passed and "1 of 301 current customers have no churn score" in (
         result.description
     )

@@ -12,6 +12,8 @@ import dagster as dg
 import pandas as pd
 import sklearn
 
+from scv_platform.automation.policies import daily_freshness_policy
+from scv_platform.automation.schedules import DAILY_CRON
 from scv_platform.ml.artifacts import ArtifactStore, model_version
 from scv_platform.ml.checks import auc_gate, build_churn_checks
 from scv_platform.ml.features import (
@@ -180,8 +182,10 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
     @dg.asset(
         key=MODEL_KEY,
         group_name=GROUP,
-        kinds={"python", "scikit-learn"},
+        kinds={"python", "scikit-learn", engine},
         deps=[FEATURES_KEY, LABELS_KEY],
+        freshness_policy=daily_freshness_policy(),
+        automation_condition=dg.AutomationCondition.on_cron(DAILY_CRON, "UTC"),
         required_resource_keys={WAREHOUSE_KEY},
         description=(
             "Churn model (scikit-learn): a regularised logistic regression and a gradient-"
@@ -236,6 +240,8 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
         group_name=GROUP,
         kinds={"python", engine},
         deps=[MODEL_KEY, FEATURES_KEY],
+        freshness_policy=daily_freshness_policy(),
+        automation_condition=dg.AutomationCondition.eager(),
         required_resource_keys={WAREHOUSE_KEY},
         description=(
             "Churn score of every current customer as of the last day with data "

@@ -28,8 +28,9 @@ from scv_platform.ml.features import SCORING_ROLE
 from scv_platform.ml.keys import MODEL_KEY, PREDICTIONS_KEY, LatestModel, latest_model
 from scv_platform.ml.metrics import bin_shares, psi
 from scv_platform.ml.tables import PREDICTIONS, prediction_coverage, read_features
-from scv_platform.resources.warehouse import WAREHOUSE_KEY, duckdb_connection
+from scv_platform.resources.warehouse import WAREHOUSE_KEY
 from scv_platform.settings import ChurnSettings
+from scv_platform.warehouse.gateway import open_gateway
 
 
 def auc_gate(metrics: dict[str, Any], min_auc: float) -> tuple[bool, str]:
@@ -182,11 +183,11 @@ def build_churn_checks(
         ),
     )
     def churn_feature_drift(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        with duckdb_connection(getattr(context.resources, WAREHOUSE_KEY)) as con:
-            scoring = read_features(con, SCORING_ROLE)
-            versions = con.execute(
+        with open_gateway(getattr(context.resources, WAREHOUSE_KEY)) as gateway:
+            scoring = read_features(gateway, SCORING_ROLE)
+            versions = gateway.execute(
                 f"SELECT DISTINCT model_version FROM {PREDICTIONS.sql} ORDER BY 1"
-            ).fetchall()
+            )
         if not versions:
             return dg.AssetCheckResult(
                 passed=True, description="No churn scores yet: no drift to measure."
@@ -206,8 +207,8 @@ def build_churn_checks(
         ),
     )
     def churn_predictions_cover(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        with duckdb_connection(getattr(context.resources, WAREHOUSE_KEY)) as con:
-            coverage = prediction_coverage(con)
+        with open_gateway(getattr(context.resources, WAREHOUSE_KEY)) as gateway:
+            coverage = prediction_coverage(gateway)
         latest = latest_model(context.instance)
         if latest.version is None and coverage["missing"] == coverage["current_customers"]:
             return no_model_result(latest)

@@ -1,17 +1,12 @@
-"""The warehouse tables the churn model reads and writes, and how (DuckDB locally).
-
-Reads and the one write go through the warehouse resource; a Snowflake implementation
-replaces :func:`read_features` and :func:`write_predictions` (``duckdb_connection`` names
-the gap on any other resource).
-"""
+"""The warehouse tables the churn model reads and writes, through the warehouse gateway
+(DuckDB locally, Snowflake in production)."""
 
 from collections.abc import Sequence
 
 import dagster as dg
-import duckdb
 import pandas as pd
 
-from scv_platform.identity.tables import Table, append_rows, replace_table, table_exists
+from scv_platform.identity.tables import Table
 from scv_platform.ml.features import (
     CATEGORICAL,
     FLAGS,
@@ -22,7 +17,8 @@ from scv_platform.ml.features import (
     SCORING_ROLE,
     TRAINING_ROLE,
 )
-from scv_platform.resources.warehouse import duckdb_connection
+from scv_platform.warehouse.frames import FrameWrite
+from scv_platform.warehouse.gateway import WarehouseGateway, open_gateway
 from scv_platform.warehouse.sql import checked_identifier
 
 FEATURES = Table("gold", "churn_features")
@@ -39,8 +35,8 @@ PREDICTION_COLUMNS = (
 )
 
 
-def _require(con: duckdb.DuckDBPyConnection, tables: Sequence[Table]) -> None:
-    missing = [t.sql for t in tables if not table_exists(con, t)]
+def _require(gateway: WarehouseGateway, tables: Sequence[Table]) -> None:
+    missing = [t.sql for t in tables if not gateway.table_exists(t.schema, t.name)]
     if missing:
         raise dg.Failure(
             description=(
@@ -63,10 +59,10 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def read_features(con: duckdb.DuckDBPyConnection, role: str) -> pd.DataFrame:
+def read_features(gateway: WarehouseGateway, role: str) -> pd.DataFrame:
     """Feature rows of one cutoff role; training rows come with their label."""
     tables = [FEATURES, LABELS] if role == TRAINING_ROLE else [FEATURES]
-    _require(con, tables)
+    _require(gateway, tables)
     columns = ", ".join(f"f.{checked_identifier(c)}" for c in (*KEYS, *MODEL_FEATURES))
     if role == TRAINING_ROLE:
         sql = (
@@ -79,38 +75,43 @@ def read_features(con: duckdb.DuckDBPyConnection, role: str) -> pd.DataFrame:
             f"SELECT {columns} FROM {FEATURES.sql} AS f WHERE f.cutoff_role = $role "
             "ORDER BY f.scv_customer_id"
         )
-    frame = typed(con.execute(sql, {"role": role}).df())
+    frame = typed(gateway.fetch_frame(sql, {"role": role}))
     if role == TRAINING_ROLE:
         frame[LABEL] = frame[LABEL].astype(int)
     return frame
 
 
 def read_training_frame(warehouse: object) -> pd.DataFrame:
-    with duckdb_connection(warehouse) as con:
-        return read_features(con, TRAINING_ROLE)
+    with open_gateway(warehouse) as gateway:
+        return read_features(gateway, TRAINING_ROLE)
 
 
 def read_scoring_frame(warehouse: object) -> pd.DataFrame:
-    with duckdb_connection(warehouse) as con:
-        return read_features(con, SCORING_ROLE)
+    with open_gateway(warehouse) as gateway:
+        return read_features(gateway, SCORING_ROLE)
+
+
+def _predictions_write(frame: pd.DataFrame, append: bool) -> FrameWrite:
+    return FrameWrite(PREDICTIONS.schema, PREDICTIONS.name, frame, PREDICTION_COLUMNS, append)
 
 
 def write_predictions(warehouse: object, predictions: pd.DataFrame) -> None:
-    """Replace ``gold.churn_predictions`` (contracts.md columns) in one statement."""
-    with duckdb_connection(warehouse) as con:
-        replace_table(con, PREDICTIONS, predictions, PREDICTION_COLUMNS)
+    """Replace ``gold.churn_predictions`` (contracts.md columns) in one transaction."""
+    with open_gateway(warehouse) as gateway:
+        gateway.write_frames([_predictions_write(predictions, append=False)])
 
 
 def ensure_predictions_table(warehouse: object) -> None:
     """An empty ``gold.churn_predictions`` when none exists yet (existing scores stay)."""
-    with duckdb_connection(warehouse) as con:
-        append_rows(con, PREDICTIONS, pd.DataFrame(), PREDICTION_COLUMNS)
+    empty = pd.DataFrame(columns=[name for name, _ in PREDICTION_COLUMNS])
+    with open_gateway(warehouse) as gateway:
+        gateway.write_frames([_predictions_write(empty, append=True)])
 
 
-def prediction_coverage(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+def prediction_coverage(gateway: WarehouseGateway) -> dict[str, object]:
     """How the predictions cover the current customers of ``gold.dim_customer``."""
-    _require(con, [CUSTOMERS, PREDICTIONS])
-    row = con.execute(
+    _require(gateway, [CUSTOMERS, PREDICTIONS])
+    [row] = gateway.execute(
         f"""
         WITH current_customers AS (
             SELECT DISTINCT scv_customer_id FROM {CUSTOMERS.sql} WHERE is_current
@@ -126,15 +127,14 @@ def prediction_coverage(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
              WHERE churn_probability IS NULL OR churn_probability < 0 OR churn_probability > 1),
             (SELECT count(DISTINCT model_version) FROM {PREDICTIONS.sql})
         """
-    ).fetchone()
-    assert row is not None
-    sample = con.execute(
+    )
+    sample = gateway.execute(
         f"""
         SELECT scv_customer_id FROM {CUSTOMERS.sql} AS c WHERE is_current AND NOT EXISTS (
             SELECT 1 FROM {PREDICTIONS.sql} AS p WHERE p.scv_customer_id = c.scv_customer_id)
         ORDER BY scv_customer_id LIMIT 10
         """
-    ).fetchall()
+    )
     names = (
         "current_customers", "missing", "not_current", "duplicated", "invalid_probability",
         "model_versions",

@@ -5,6 +5,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
+from scv_platform.automation.policies import daily_freshness_policy
 from scv_platform.quality.explain import markdown_table
 from scv_platform.quality.history import utc_now
 from scv_platform.resources.warehouse import WAREHOUSE_KEY, duckdb_connection
@@ -179,6 +180,8 @@ def build_scorecard_assets(engine: str) -> list[dg.AssetsDefinition | dg.AssetSp
         group_name="quality",
         kinds={"python", engine},
         deps=[CHECK_RESULTS_KEY, QUARANTINE_KEY, *MART_KEYS],
+        freshness_policy=daily_freshness_policy(),
+        automation_condition=dg.AutomationCondition.eager(),
         required_resource_keys={WAREHOUSE_KEY},
         description=(
             "Pass rates of every check (dbt tests and Python checks) per asset and day, from "
