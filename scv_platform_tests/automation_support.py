@@ -14,6 +14,14 @@ import pytest
 
 from scv_platform.definitions import build_definitions
 from scv_platform.settings import PROJECT_ROOT, load_settings
+from scv_platform_tests.conftest import write_csv
+from scv_platform_tests.test_dbt_staging import (
+    C1,
+    C2,
+    CARD_HEADER,
+    CONTACT_HEADER,
+    CONTACTS_JANUARY,
+)
 
 HISTORY_START = "2025-01-01"
 
@@ -49,3 +57,18 @@ def age(path: Path, seconds: float) -> Path:
     then = time.time() - seconds
     os.utime(path, (then, then))
     return path
+
+
+def write_card_holders(landing: Path) -> None:
+    """Two CRM contacts holding the cards CA0 and CA1 that ``transaction_row`` pays with, so
+    the blocking foreign-key checks of the facts pass for rows ``n`` with ``n % 3 < 2``."""
+    write_csv(
+        landing / "d365/contact/contact_20250101T000000.csv", CONTACT_HEADER, CONTACTS_JANUARY
+    )
+    cards = [
+        (f"CA{n}", contact, "", "Gold", "5000.00", "2020-01-01", "0", "2025-01-01T00:00:00")
+        for n, contact in enumerate((C1, C2))
+    ]
+    write_csv(
+        landing / "d365/scv_cardaccount/scv_cardaccount_20250101T000000.csv", CARD_HEADER, cards
+    )

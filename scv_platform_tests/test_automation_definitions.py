@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import pytest
+from dagster._core.storage.tags import PARTITION_NAME_TAG
 
 from scv_platform.automation.policies import (
     daily_freshness_policy,
@@ -44,7 +45,7 @@ def test_jobs_schedules_and_sensors_have_their_names_crons_and_run_by_default(de
     graph = defs.resolve_asset_graph()
     assert set(daily.asset_layer.selected_asset_keys) == set(graph.materializable_asset_keys)
     monitoring = defs.resolve_job_def("scv_monitoring")
-    assert monitoring.partitions_def is None
+    assert monitoring.partitions_def is None  # checks only: the day comes as a run tag
     assert not monitoring.asset_layer.selected_asset_keys  # checks only
     assert set(monitoring.asset_layer.asset_graph.asset_check_keys) == set(graph.asset_check_keys)
 
@@ -74,6 +75,20 @@ def test_daily_schedule_builds_the_previous_day_at_two(defs):
     ).run_requests
     assert request.partition_key == "2025-06-03"
     assert request.job_name == "scv_daily"
+
+
+def test_monitoring_schedule_checks_the_last_complete_day_every_six_hours(defs):
+    schedule = defs.resolve_schedule_def("scv_monitoring_schedule")
+    for hour in (0, 18):
+        tick = datetime(2025, 6, 4, hour, 0, tzinfo=UTC)
+        [request] = schedule.evaluate_tick(
+            dg.build_schedule_context(scheduled_execution_time=tick)
+        ).run_requests
+        assert request.tags[PARTITION_NAME_TAG] == "2025-06-03"
+    before_history = dg.build_schedule_context(
+        scheduled_execution_time=datetime(2025, 1, 1, 6, 0, tzinfo=UTC)
+    )
+    assert schedule.evaluate_tick(before_history).run_requests == []
 
 
 def test_every_gold_asset_has_the_daily_freshness_policy(defs):
@@ -176,7 +191,7 @@ def test_call_with_retry_doubles_its_wait_and_gives_up_after_the_last_attempt():
 
 def test_checks_only_runs_of_daily_dbt_models_see_every_day():
     """dbt vars of a run: the day window when partitioned; none (all days, the project's
-    defaults) for a checks-only run such as scv_monitoring, which has no partition."""
+    defaults) for a run without a partition, such as checks launched on their own."""
     seen: list[dict] = []
     days = dg.DailyPartitionsDefinition(start_date="2025-01-01")
 

@@ -7,17 +7,11 @@ from collections import defaultdict
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.storage.tags import PARTITION_NAME_TAG
 
 from scv_platform.warehouse.duckdb_connection import connection
-from scv_platform_tests.automation_support import platform_definitions
+from scv_platform_tests.automation_support import platform_definitions, write_card_holders
 from scv_platform_tests.conftest import TRANSACTION_HEADER, transaction_row, write_csv
-from scv_platform_tests.test_dbt_staging import (
-    C1,
-    C2,
-    CARD_HEADER,
-    CONTACT_HEADER,
-    CONTACTS_JANUARY,
-)
 
 DAY = "2025-01-02"
 
@@ -27,16 +21,7 @@ def test_scv_daily_builds_one_day_then_scv_monitoring_only_checks(tmp_path: Path
     for day in ("2025-01-01", DAY):
         rows = [transaction_row(i, day) for i in range(2)]
         write_csv(landing / f"cards/transactions/transactions_{day}.csv", TRANSACTION_HEADER, rows)
-    write_csv(
-        landing / "d365/contact/contact_20250101T000000.csv", CONTACT_HEADER, CONTACTS_JANUARY
-    )
-    cards = [  # the cards of transaction_row, held by the two contacts
-        (f"CA{n}", contact, "", "Gold", "5000.00", "2020-01-01", "0", "2025-01-01T00:00:00")
-        for n, contact in enumerate((C1, C2))
-    ]
-    write_csv(
-        landing / "d365/scv_cardaccount/scv_cardaccount_20250101T000000.csv", CARD_HEADER, cards
-    )
+    write_card_holders(landing)
     with platform_definitions(tmp_path) as defs, dg.instance_for_test() as instance:
         graph = defs.resolve_asset_graph()
         daily = defs.resolve_job_def("scv_daily").execute_in_process(
@@ -53,7 +38,7 @@ def test_scv_daily_builds_one_day_then_scv_monitoring_only_checks(tmp_path: Path
         assert all(e.severity == dg.AssetCheckSeverity.WARN for e in failed), failed
 
         monitoring = defs.resolve_job_def("scv_monitoring").execute_in_process(
-            instance=instance, raise_on_error=False
+            instance=instance, tags={PARTITION_NAME_TAG: DAY}, raise_on_error=False
         )
         assert monitoring.success
         assert monitoring.get_asset_materialization_events() == []

@@ -33,7 +33,7 @@ def build_automation(
     daily, monitoring = daily_job(partitions), monitoring_job()
     return AutomationDefinitions(
         jobs=[full_build_job(partitions), daily, monitoring],
-        schedules=[daily_schedule(daily), monitoring_schedule(monitoring)],
+        schedules=[daily_schedule(daily), monitoring_schedule(monitoring, partitions)],
         sensors=[
             build_landing_sensor(daily, partitions, settings.operations.landing_settle_seconds),
             build_run_failure_sensor(),

@@ -39,13 +39,18 @@ def daily_job(partitions: dg.PartitionsDefinition) -> dg.UnresolvedAssetJobDefin
 
 
 def monitoring_job() -> dg.UnresolvedAssetJobDefinition:
-    """Every asset check, nothing materialised: re-evaluates the data as it is now."""
+    """Every asset check, nothing materialised: re-evaluates the data as it is now. Day-level
+    checks judge the day in the run's ``dagster/partition`` tag (a checks-only job has no
+    partitions of its own); the others judge the whole warehouse."""
     return dg.define_asset_job(
         MONITORING_JOB,
         selection=dg.AssetSelection.all_asset_checks(),
         description=(
-            "Every asset check (bronze reconciliation, dbt tests, identity quality gate) over "
-            "the warehouse as it is; materialises nothing. Run every 6 hours by "
+            "Every asset check (bronze reconciliation, dbt tests, data-quality rules, identity "
+            "quality gate) over the warehouse as it is; materialises nothing. Checks of daily "
+            "facts and files judge the day named by the run tag dagster/partition (set it in "
+            "the launchpad); the others judge everything. Run every 6 hours for the last "
+            "complete day by "
             "scv_monitoring_schedule; failures are alerted by scv_check_failure_alerts."
         ),
         tags={"scv/job": MONITORING_JOB},

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import dagster as dg
+from dagster._core.storage.tags import PARTITION_NAME_TAG
 
 if TYPE_CHECKING:
     from dagster._core.definitions.partitions.partitioned_schedule import (
@@ -32,12 +34,28 @@ def daily_schedule(
     )
 
 
-def monitoring_schedule(job: dg.UnresolvedAssetJobDefinition) -> dg.ScheduleDefinition:
-    return dg.ScheduleDefinition(
+def monitoring_schedule(
+    job: dg.UnresolvedAssetJobDefinition, partitions: dg.TimeWindowPartitionsDefinition
+) -> dg.ScheduleDefinition:
+    """Every 6 hours, every check, with the day checks judging the last complete UTC day."""
+
+    @dg.schedule(
         name=MONITORING_SCHEDULE,
         job=job,
         cron_schedule=MONITORING_CRON,
         execution_timezone="UTC",
         default_status=dg.DefaultScheduleStatus.RUNNING,
-        description="Evaluates every asset check every 6 hours; failures raise alerts.",
+        description=(
+            "Evaluates every asset check every 6 hours (day checks on the last complete UTC "
+            "day); failures raise alerts."
+        ),
     )
+    def scv_monitoring_schedule(context: dg.ScheduleEvaluationContext):
+        now = context.scheduled_execution_time or datetime.now(UTC)
+        day = (now.astimezone(UTC).date() - timedelta(days=1)).isoformat()
+        first = partitions.get_first_partition_key()
+        if first is None or day < first:
+            return dg.SkipReason(f"no complete day partition yet (history starts {first})")
+        return dg.RunRequest(tags={PARTITION_NAME_TAG: day})  # checks-only: tag, not key
+
+    return scv_monitoring_schedule

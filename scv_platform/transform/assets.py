@@ -2,6 +2,7 @@
 
 import json
 import os
+from datetime import date, timedelta
 from typing import Any
 
 import dagster as dg
@@ -34,13 +35,19 @@ def _has_daily_models(project: DbtProject) -> bool:
 
 def partition_vars(context: dg.AssetExecutionContext) -> dict[str, Any]:
     """The run's day window as dbt vars (end exclusive), validated before it reaches SQL; none
-    when the run has no partition (checks only, e.g. scv_monitoring: tests see all days)."""
+    when the run has no partition (tests see all days). A checks-only run (scv_monitoring) has
+    has no partitions definition: its day comes from the run's ``dagster/partition`` tag."""
     if not context.has_partition_key and not context.has_partition_key_range:
         return {}
-    window = context.partition_time_window
+    if context.job_def.partitions_def is None:
+        start = date.fromisoformat(checked_partition_key(context.partition_key))
+        end = start + timedelta(days=1)
+    else:
+        window = context.partition_time_window
+        start, end = window.start.date(), window.end.date()
     return {
-        "min_date": checked_partition_key(window.start.date().isoformat()),
-        "max_date": checked_partition_key(window.end.date().isoformat()),
+        "min_date": checked_partition_key(start.isoformat()),
+        "max_date": checked_partition_key(end.isoformat()),
     }
 
 
