@@ -13,6 +13,7 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from scv_platform.quality.history import append_check_results, dbt_check_records, run_partition_key
 from scv_platform.warehouse.gateway import WarehouseGateway, open_gateway
@@ -48,32 +49,58 @@ def _with_counts(
         yield event.with_metadata({**event.metadata, ROW_COUNT: int(count)})
 
 
+def _drain(invocation: DbtCliInvocation) -> tuple[list[Any], DagsterDbtCliRuntimeError | None]:
+    """Every event of the invocation, and the error it ended with (if any)."""
+    events: list[Any] = []
+    try:
+        events.extend(invocation.stream())
+    except DagsterDbtCliRuntimeError as exc:
+        return events, exc
+    finally:
+        invocation.process.wait()  # dbt may hold the file lock until it has fully exited
+    return events, None
+
+
+def _final_error(invocation: DbtCliInvocation, error: DagsterDbtCliRuntimeError) -> Exception:
+    """dbt exits 1 when a model or test failed: the same data fails again, so no retry. Other
+    exits (2: the warehouse was unreachable, dbt crashed) keep the step's retry policy."""
+    if invocation.process.returncode != 1:
+        return error
+    return dg.Failure(
+        description=f"dbt reported failed models or tests: {error}",
+        allow_retries=False,
+    )
+
+
 def stream_with_row_counts(
     invocation: DbtCliInvocation,
     engine: str,
     warehouse: object,
     context: dg.AssetExecutionContext,
 ) -> Iterator[Any]:
-    """Yield the invocation's Dagster events with ``dagster/row_count`` on built tables; on
-    DuckDB, append the dbt test results to the check history first."""
-    if engine == "duckdb":
-        try:
-            events: Iterable[Any] = list(invocation.stream())
-        finally:
-            invocation.process.wait()  # dbt may hold the file lock until it has fully exited
-    else:
-        events = invocation.stream()
+    """Yield the invocation's Dagster events with ``dagster/row_count`` on built tables and
+    append the dbt test results to the check history, also when dbt failed (then raise:
+    without a retry when a model or test failed). On DuckDB (one writer) every count is taken
+    after dbt has exited; on Snowflake as the events stream."""
     seen: list[Any] = []
+    error: DagsterDbtCliRuntimeError | None = None
+    events: list[Any] = []
+    if engine == "duckdb":  # dbt holds the file lock: open the gateway once it has exited
+        events, error = _drain(invocation)
     with open_gateway(warehouse) as gateway:
-        counted = _with_counts(events, invocation, gateway)
         if engine == "duckdb":
-            counted = list(counted)  # all counts taken before Dagster handles the events
-        for event in counted:
-            seen.append(event)
-            if engine != "duckdb":
-                yield event
+            seen = list(_with_counts(events, invocation, gateway))
+        else:
+            try:
+                for event in _with_counts(invocation.stream(), invocation, gateway):
+                    seen.append(event)
+                    yield event
+            except DagsterDbtCliRuntimeError as exc:
+                error = exc
         append_check_results(
             gateway, dbt_check_records(seen, context.run_id, run_partition_key(context))
         )
     if engine == "duckdb":
         yield from seen
+    if error is not None:
+        raise _final_error(invocation, error) from error

@@ -3,10 +3,13 @@
   same aggregate of another model, or from a constant `expected`: for reconciliations such
   as "the marts carry all the facts' value" or "one profile per current customer".
   `expression` and `compare_expression` are aggregate SQL (count(*), sum(amount));
-  `where_clause` and `compare_where` filter either side.
+  `where_clause` and `compare_where` filter either side; `compare_held_source` (a fact name)
+  leaves out the compared fact's rows a data-quality check holds in quality.quarantine, as
+  the marts do.
 -#}
 {% test equal_aggregate(model, expression, compare_model=none, compare_expression=none,
-                        expected=none, where_clause=none, compare_where=none, tolerance=0) %}
+                        expected=none, where_clause=none, compare_where=none,
+                        compare_held_source=none, tolerance=0) %}
     {%- if (compare_model is none) == (expected is none) -%}
         {{ exceptions.raise_compiler_error("equal_aggregate needs compare_model or expected") }}
     {%- endif %}
@@ -18,8 +21,17 @@
     other_side as (
         {%- if compare_model is not none %}
         select {{ compare_expression or expression }} as value
-        from {{ compare_model }}
-        {% if compare_where %}where {{ compare_where }}{% endif %}
+        from {{ compare_model }} as compared
+        where {{ compare_where or 'true' }}
+        {%- if compare_held_source %}
+            and not exists (
+                select 1
+                from {{ ref('int_quality__held_fact_rows') }} as held
+                where held.source = '{{ compare_held_source }}'
+                    and held.source_file = compared._source_file
+                    and held.source_row = compared._source_row
+            )
+        {%- endif %}
         {%- else %}
         select {{ expected }} as value
         {%- endif %}
