@@ -19,7 +19,7 @@ from scv_platform.resources.warehouse import WAREHOUSE_KEY
 from scv_platform.settings import load_settings
 from scv_platform.sources.marketplace_weather import SHARE_CHECK
 from scv_platform.transform.project import scv_dbt_project
-from scv_platform.warehouse.frames import FrameWrite
+from scv_platform.warehouse.frames import FrameWrite, duckdb_table_write
 from scv_platform.warehouse.gateway import open_gateway
 
 pytestmark = pytest.mark.snowflake
@@ -137,8 +137,13 @@ def test_gateway_writes_frames_in_one_go_and_copies_tables_to_duckdb(prod_env):
         with gateway.duckdb_copy([("gold", "t"), ("gold", "log"), ("gold", "nope")]) as con:
             replaced = con.execute("SELECT id, p FROM gold.t").fetchall()
             appended = con.execute("SELECT count(*), count(seen_at) FROM gold.log").fetchone()
+            # a working copy's rows written back replace only the matching rows
+            con.execute("UPDATE gold.log SET p = 9 WHERE id = 'a'")
+            gateway.write_frames([duckdb_table_write(con, "gold", "log", "id = 'a'")])
+        log_rows = gateway.execute("SELECT id, p FROM gold.log ORDER BY id, p")
     assert replaced == [("c", 1.0)]
     assert appended == (3, 2)
+    assert log_rows == [("a", 9.0), ("b", None), ("c", 1.0)]
 
 
 def test_prod_definitions_say_snowflake_and_check_the_weather_share(prod_env):

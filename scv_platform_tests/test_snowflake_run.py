@@ -59,6 +59,16 @@ def test_scv_run_on_snowflake_builds_the_contract_tables(
         database, "SELECT count(*) FROM gold.dim_customer WHERE is_current"
     )
     assert identities > customers > 0 and current == customers
+    # the Python data-quality checks ran on Snowflake (on working copies) and left history
+    [(fact_checks,)] = snowflake_emulator.query(
+        database,
+        "SELECT count(*) FROM quality.check_results "
+        "WHERE check_name IN ('fk_transactions_card_account', 'transactions_amount_zscore')",
+    )
+    [(scorecard_rows,)] = snowflake_emulator.query(
+        database, "SELECT count(*) FROM gold.dq_scorecard"
+    )
+    assert fact_checks >= 2 and scorecard_rows > 0
 
     password = snowflake_env["SNOWFLAKE_PASSWORD"]
     leaks = [p for p in home.rglob("*") if p.is_file() and password.encode() in p.read_bytes()]

@@ -22,13 +22,15 @@ from scv_platform.quality.outcome import DayOutcome, Outcome
 from scv_platform.quality.quarantine import sync_quarantine
 from scv_platform.quality.severity import Thresholds, Verdict, judge_rows, share
 from scv_platform.quality.window import CheckWindow, check_window
-from scv_platform.resources.warehouse import WAREHOUSE_KEY, duckdb_connection
+from scv_platform.resources.warehouse import WAREHOUSE_KEY
 from scv_platform.settings import QualitySettings, load_quality_settings
 from scv_platform.sources.assets import bronze_key
 from scv_platform.sources.promotion import bronze_table
 from scv_platform.sources.specs import SOURCES, SourceSpec
-from scv_platform.warehouse.gateway import DuckDBGateway
-from scv_platform.warehouse.operational_tables import LOAD_MANIFEST
+from scv_platform.warehouse.frames import FrameWrite, duckdb_table_write
+from scv_platform.warehouse.gateway import TableName, open_gateway
+from scv_platform.warehouse.operational_tables import LOAD_MANIFEST, QUARANTINE
+from scv_platform.warehouse.sql import string_literal
 
 DIM_CUSTOMER_KEY = dg.AssetKey(["gold", "dim_customer"])
 WEATHER_COVERAGE_KEY = dg.AssetKey(["gold", "weather_customer_coverage"])
@@ -218,32 +220,56 @@ def evaluate_row_check(
     )
 
 
+def _working_tables(tables: tuple[str, ...]) -> list[TableName]:
+    """The tables a check reads, and the quarantine it syncs, as (schema, name)."""
+    return [tuple(t.split(".")) for t in (*tables, QUARANTINE)]  # type: ignore[misc]
+
+
+def _quarantine_write_back(
+    con: duckdb.DuckDBPyConnection, name: str, window: CheckWindow
+) -> FrameWrite:
+    """The check's quarantine entries of the window, from a working copy back to the
+    warehouse (replacing the same entries there)."""
+    where = (
+        f"check_name = {string_literal(name)} "
+        f"AND partition_key >= {string_literal(window.start.isoformat())} "
+        f"AND partition_key < {string_literal(window.end.isoformat())}"
+    )
+    schema, table = QUARANTINE.split(".")
+    return duckdb_table_write(con, schema, table, where)
+
+
 def _execute(
     context: dg.AssetCheckExecutionContext,
     name: str,
     asset_key: dg.AssetKey,
     tables: tuple[str, ...],
     evaluate: Evaluate,
+    quarantines: bool = False,
 ) -> dg.AssetCheckResult:
-    """Open the warehouse, evaluate, append the history rows, return the Dagster result."""
+    """Evaluate on the warehouse (on Snowflake: on a DuckDB working copy of the tables read,
+    then write the check's quarantine entries back), append the history rows, return the
+    Dagster result."""
     settings = load_quality_settings()
     window = check_window(context)
     now = utc_now()
-    with duckdb_connection(getattr(context.resources, WAREHOUSE_KEY)) as con:
-        con.execute("SET enable_progress_bar = false")  # no console bars in the step logs
-        missing = [t for t in tables if not relation_exists(con, t)]
-        if missing:
-            outcome = Outcome(
-                Verdict(False, dg.AssetCheckSeverity.WARN),
-                f"{', '.join(missing)} does not exist yet: materialise it before checking "
-                f"{asset_key.to_user_string()}.",
-                0,
-            )
-        else:
-            outcome = evaluate(con, window, settings, context.run.run_id, now)
+    with open_gateway(getattr(context.resources, WAREHOUSE_KEY)) as gateway:
+        with gateway.duckdb_copy(_working_tables(tables)) as con:
+            con.execute("SET enable_progress_bar = false")  # no console bars in the step logs
+            missing = [t for t in tables if not relation_exists(con, t)]
+            if missing:
+                outcome = Outcome(
+                    Verdict(False, dg.AssetCheckSeverity.WARN),
+                    f"{', '.join(missing)} does not exist yet: materialise it before checking "
+                    f"{asset_key.to_user_string()}.",
+                    0,
+                )
+            else:
+                outcome = evaluate(con, window, settings, context.run.run_id, now)
+            if quarantines and gateway.engine != "duckdb" and not missing:
+                gateway.write_frames([_quarantine_write_back(con, name, window)])
         append_check_results(
-            DuckDBGateway(con),
-            outcome.records(name, asset_key, context.run.run_id, now, window.partition_key),
+            gateway, outcome.records(name, asset_key, context.run.run_id, now, window.partition_key)
         )
     return outcome.result()
 
@@ -272,6 +298,7 @@ def build_row_check(
             lambda con, window, settings, run_id, now: evaluate_row_check(
                 con, check, window, settings, run_id, now
             ),
+            quarantines=True,
         )
 
     return row_check

@@ -8,7 +8,9 @@ import pandas as pd
 from scv_platform.automation.policies import daily_freshness_policy
 from scv_platform.quality.explain import markdown_table
 from scv_platform.quality.history import utc_now
-from scv_platform.resources.warehouse import WAREHOUSE_KEY, duckdb_connection
+from scv_platform.resources.warehouse import WAREHOUSE_KEY
+from scv_platform.warehouse.frames import duckdb_table_write
+from scv_platform.warehouse.gateway import open_gateway
 from scv_platform.warehouse.operational_tables import (
     CHECK_RESULTS,
     QUARANTINE,
@@ -17,6 +19,15 @@ from scv_platform.warehouse.operational_tables import (
 
 SCORECARD = "gold.dq_scorecard"
 SCORECARD_KEY = dg.AssetKey(["gold", "dq_scorecard"])
+# what the scorecard reads (on Snowflake it is built on a DuckDB working copy of these)
+SCORECARD_INPUTS = [
+    ("quality", "check_results"),
+    ("quality", "quarantine"),
+    ("gold", "fct_orders"),
+    ("gold", "fct_transactions"),
+    ("gold", "int_activity__customer_day"),
+    ("gold", "metric_avg_transaction_value"),
+]
 QUARANTINE_KEY = dg.AssetKey(["quality", "quarantine"])
 CHECK_RESULTS_KEY = dg.AssetKey(["quality", "check_results"])
 # The marts the reconciliation reads; depending on them also places the scorecard after every
@@ -191,7 +202,12 @@ def build_scorecard_assets(engine: str) -> list[dg.AssetsDefinition | dg.AssetSp
         ),
     )
     def dq_scorecard(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        with duckdb_connection(getattr(context.resources, WAREHOUSE_KEY)) as con:
-            return build_scorecard(con)
+        with open_gateway(getattr(context.resources, WAREHOUSE_KEY)) as gateway:
+            with gateway.duckdb_copy(SCORECARD_INPUTS) as con:
+                result = build_scorecard(con)
+                if gateway.engine != "duckdb":  # built on a working copy: write it back
+                    schema, name = SCORECARD.split(".")
+                    gateway.write_frames([duckdb_table_write(con, schema, name)])
+            return result
 
     return [quarantine, history, dq_scorecard]

@@ -15,13 +15,21 @@ Columns = Sequence[tuple[str, str]]  # (name, SQL type), in table order
 
 @dataclass(frozen=True)
 class FrameWrite:
-    """One table a step writes: ``frame`` replaces the table, or is appended to it."""
+    """One table a step writes: ``frame`` replaces the table, is appended to it, or replaces
+    only the rows matching ``replace_where`` (a condition built from validated or quoted
+    values: delete those rows, then insert the frame)."""
 
     schema: str
     name: str
     frame: pd.DataFrame
     columns: Columns
     append: bool = False
+    replace_where: str | None = None
+
+    @property
+    def keeps_rows(self) -> bool:
+        """The write adds to the table rather than replacing it whole."""
+        return self.append or self.replace_where is not None
 
     @property
     def sql(self) -> str:
@@ -48,15 +56,17 @@ def _typed_select(columns: Columns, source: str) -> str:
 def write_frame(con: duckdb.DuckDBPyConnection, write: FrameWrite) -> None:
     """Replace or append ``write.frame`` (creating the table and schema if needed)."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {checked_identifier(write.schema)}")
-    if write.append:
+    if write.keeps_rows:
         con.execute(write.create_sql())
+        if write.replace_where is not None:
+            con.execute(f"DELETE FROM {write.sql} WHERE {write.replace_where}")
         if write.frame.empty:
             return
     view = f"_frame_{write.name}"
     con.register(view, write.frame[write.column_names])
     try:
         select = _typed_select(write.columns, view)
-        if write.append:
+        if write.keeps_rows:
             names = ", ".join(write.column_names)
             con.execute(f"INSERT INTO {write.sql} ({names}) {select}")
         else:
@@ -75,3 +85,24 @@ def write_frames(con: duckdb.DuckDBPyConnection, writes: Sequence[FrameWrite]) -
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+
+
+def duckdb_table_write(
+    con: duckdb.DuckDBPyConnection, schema: str, name: str, where: str | None = None
+) -> FrameWrite:
+    """A DuckDB table (its rows matching ``where``, a trusted condition) as a write of the
+    same columns and types elsewhere, e.g. from a DuckDB working copy back to Snowflake."""
+    relation = qualified(schema, name)
+    described = con.execute(f"DESCRIBE {relation}").fetchall()
+    columns = [(column, _portable_type(sql_type)) for column, sql_type, *_ in described]
+    frame = con.execute(f"SELECT * FROM {relation} WHERE {where or 'true'}").df()
+    return FrameWrite(schema, name, frame, columns, replace_where=where)
+
+
+def _portable_type(duckdb_type: str) -> str:
+    """DuckDB column types as types both engines accept."""
+    if duckdb_type in {"HUGEINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER"}:
+        return "BIGINT"
+    if duckdb_type.startswith("TIMESTAMP"):
+        return "TIMESTAMP"
+    return duckdb_type

@@ -140,7 +140,9 @@ class SnowflakeGateway(WarehouseGateway):
         self.cur.execute("BEGIN")
         try:
             for write, new in zip(writes, scratch, strict=True):
-                if not write.append:
+                if write.replace_where is not None:
+                    self.cur.execute(f"DELETE FROM {write.sql} WHERE {write.replace_where}")
+                elif not write.append:
                     self.cur.execute(f"DELETE FROM {write.sql}")
                 names = ", ".join(write.column_names)
                 self.cur.execute(f"INSERT INTO {write.sql} ({names}) SELECT {names} FROM {new.sql}")
