@@ -27,9 +27,14 @@ from scv_platform.settings import QualitySettings, load_quality_settings
 from scv_platform.sources.assets import bronze_key
 from scv_platform.sources.promotion import bronze_table
 from scv_platform.sources.specs import SOURCES, SourceSpec
-from scv_platform.warehouse.frames import FrameWrite, duckdb_table_write
-from scv_platform.warehouse.gateway import TableName, open_gateway
-from scv_platform.warehouse.operational_tables import LOAD_MANIFEST, QUARANTINE
+from scv_platform.warehouse.frames import FrameWrite, write_frame
+from scv_platform.warehouse.gateway import TableName, WarehouseGateway, open_gateway
+from scv_platform.warehouse.operational_tables import (
+    LOAD_MANIFEST,
+    QUARANTINE,
+    QUARANTINE_COLUMNS,
+    ensure_operational_tables,
+)
 from scv_platform.warehouse.sql import string_literal
 
 DIM_CUSTOMER_KEY = dg.AssetKey(["gold", "dim_customer"])
@@ -220,23 +225,47 @@ def evaluate_row_check(
     )
 
 
-def _working_tables(tables: tuple[str, ...]) -> list[TableName]:
-    """The tables a check reads, and the quarantine it syncs, as (schema, name)."""
-    return [tuple(t.split(".")) for t in (*tables, QUARANTINE)]  # type: ignore[misc]
+def _table_names(tables: tuple[str, ...]) -> list[TableName]:
+    return [tuple(t.split(".")) for t in tables]  # type: ignore[misc]
 
 
-def _quarantine_write_back(
-    con: duckdb.DuckDBPyConnection, name: str, window: CheckWindow
-) -> FrameWrite:
-    """The check's quarantine entries of the window, from a working copy back to the
-    warehouse (replacing the same entries there)."""
-    where = (
-        f"check_name = {string_literal(name)} "
-        f"AND partition_key >= {string_literal(window.start.isoformat())} "
-        f"AND partition_key < {string_literal(window.end.isoformat())}"
-    )
+def _check_quarantine_sql(name: str, window: CheckWindow | None = None) -> str:
+    """The check's quarantine entries (of the window), as a trusted condition."""
+    where = f"check_name = {string_literal(name)}"
+    if window is not None:
+        where += (
+            f" AND partition_key >= {string_literal(window.start.isoformat())}"
+            f" AND partition_key < {string_literal(window.end.isoformat())}"
+        )
+    return where
+
+
+def _quarantine_write(frame: pd.DataFrame, where: str | None = None) -> FrameWrite:
     schema, table = QUARANTINE.split(".")
-    return duckdb_table_write(con, schema, table, where)
+    return FrameWrite(
+        schema, table, frame[[c for c, _ in QUARANTINE_COLUMNS]], QUARANTINE_COLUMNS,
+        append=where is None, replace_where=where,
+    )  # fmt: skip
+
+
+def _copy_check_quarantine(
+    gateway: WarehouseGateway, con: duckdb.DuckDBPyConnection, name: str
+) -> None:
+    """Into a working copy: the typed quarantine table with the check's own entries."""
+    ensure_operational_tables(con)
+    if gateway.table_exists(*QUARANTINE.split(".")):
+        where = _check_quarantine_sql(name)
+        frame = gateway.fetch_frame(f"SELECT * FROM {QUARANTINE} WHERE {where}")
+        write_frame(con, _quarantine_write(frame))
+
+
+def _write_back_quarantine(
+    gateway: WarehouseGateway, con: duckdb.DuckDBPyConnection, name: str, window: CheckWindow
+) -> None:
+    """The check's entries of the window, from the working copy back to the warehouse."""
+    where = _check_quarantine_sql(name, window)
+    frame = con.execute(f"SELECT * FROM {QUARANTINE} WHERE {where}").df()
+    gateway.write_frames([_quarantine_write(frame, where)])
 
 
 def _execute(
@@ -254,8 +283,11 @@ def _execute(
     window = check_window(context)
     now = utc_now()
     with open_gateway(getattr(context.resources, WAREHOUSE_KEY)) as gateway:
-        with gateway.duckdb_copy(_working_tables(tables)) as con:
+        working_copy = gateway.engine != "duckdb"
+        with gateway.duckdb_copy(_table_names(tables)) as con:
             con.execute("SET enable_progress_bar = false")  # no console bars in the step logs
+            if quarantines and working_copy:
+                _copy_check_quarantine(gateway, con, name)
             missing = [t for t in tables if not relation_exists(con, t)]
             if missing:
                 outcome = Outcome(
@@ -266,8 +298,8 @@ def _execute(
                 )
             else:
                 outcome = evaluate(con, window, settings, context.run.run_id, now)
-            if quarantines and gateway.engine != "duckdb" and not missing:
-                gateway.write_frames([_quarantine_write_back(con, name, window)])
+            if quarantines and working_copy and not missing:
+                _write_back_quarantine(gateway, con, name, window)
         append_check_results(
             gateway, outcome.records(name, asset_key, context.run.run_id, now, window.partition_key)
         )

@@ -105,4 +105,6 @@ def _portable_type(duckdb_type: str) -> str:
         return "BIGINT"
     if duckdb_type.startswith("TIMESTAMP"):
         return "TIMESTAMP"
+    if duckdb_type == "NULL":  # a column copied from an empty frame
+        return "VARCHAR"
     return duckdb_type
