@@ -24,13 +24,7 @@
         from {{ compare_model }} as compared
         where {{ compare_where or 'true' }}
         {%- if compare_held_source %}
-            and not exists (
-                select 1
-                from {{ ref('int_quality__held_fact_rows') }} as held
-                where held.source = '{{ compare_held_source }}'
-                    and held.source_file = compared._source_file
-                    and held.source_row = compared._source_row
-            )
+            and {{ not_held(compare_held_source, 'compared') }}
         {%- endif %}
         {%- else %}
         select {{ expected }} as value

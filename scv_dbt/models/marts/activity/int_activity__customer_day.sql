@@ -17,13 +17,7 @@ with card_days as (
         sum(case when is_approved and channel = 'in_store' then 1 else 0 end) as in_store_transactions
     from {{ ref('fct_transactions') }} as transactions
     where scv_customer_id is not null
-        and not exists (
-            select 1
-            from {{ ref('int_quality__held_fact_rows') }} as held
-            where held.source = 'fct_transactions'
-                and held.source_file = transactions._source_file
-                and held.source_row = transactions._source_row
-        )
+        and {{ not_held('fct_transactions', 'transactions') }}
     group by scv_customer_id, transaction_date
 ),
 
@@ -39,13 +33,7 @@ order_days as (
         count(*) as orders_placed
     from {{ ref('fct_orders') }} as orders
     where scv_customer_id is not null
-        and not exists (
-            select 1
-            from {{ ref('int_quality__held_fact_rows') }} as held
-            where held.source = 'fct_orders'
-                and held.source_file = orders._source_file
-                and held.source_row = orders._source_row
-        )
+        and {{ not_held('fct_orders', 'orders') }}
     group by scv_customer_id, order_date
 )
 

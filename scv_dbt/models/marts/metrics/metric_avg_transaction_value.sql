@@ -16,11 +16,5 @@ select
         / count(*) as decline_rate,
     count(distinct scv_customer_id) as customers
 from {{ ref('fct_transactions') }} as transactions
-where not exists (
-    select 1
-    from {{ ref('int_quality__held_fact_rows') }} as held
-    where held.source = 'fct_transactions'
-        and held.source_file = transactions._source_file
-        and held.source_row = transactions._source_row
-)
+where {{ not_held('fct_transactions', 'transactions') }}
 group by 1, 2, 3
