@@ -6,11 +6,10 @@ checks of :mod:`scv_platform.ml.checks`. Features and labels are dbt models
 import math
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import dagster as dg
 import pandas as pd
-import sklearn
 
 from scv_platform.automation.policies import daily_freshness_policy
 from scv_platform.automation.schedules import DAILY_CRON
@@ -36,7 +35,6 @@ from scv_platform.ml.keys import (
     latest_model,
 )
 from scv_platform.ml.metrics import psi_reference
-from scv_platform.ml.plots import calibration_png, importances_png, markdown_image, roc_png
 from scv_platform.ml.scoring import RISK_BANDS, score
 from scv_platform.ml.tables import (
     PREDICTION_COLUMNS,
@@ -45,9 +43,11 @@ from scv_platform.ml.tables import (
     read_training_frame,
     write_predictions,
 )
-from scv_platform.ml.training import TrainedModel, TrainingError, train
 from scv_platform.resources.warehouse import WAREHOUSE_KEY
 from scv_platform.settings import Settings
+
+if TYPE_CHECKING:  # scikit-learn and matplotlib load when a model is trained, not with the code
+    from scv_platform.ml.training import TrainedModel
 
 PREVIEW_ROWS = 10
 TOP_FEATURES = 15
@@ -65,9 +65,11 @@ def _finite(value: float) -> float | None:
 
 
 def model_report(
-    trained: TrainedModel, frame: pd.DataFrame, version: str, horizon_days: int
+    trained: "TrainedModel", frame: pd.DataFrame, version: str, horizon_days: int
 ) -> dict[str, Any]:
     """Everything ``metrics.json`` records about a model version."""
+    import sklearn
+
     cutoffs = sorted(frame["cutoff_date"].unique())
     last = cutoffs[-1]
     split = trained.split
@@ -104,6 +106,8 @@ def model_report(
 def _model_metadata(
     report: dict[str, Any], charts: dict[str, bytes], folder: str, seconds: float
 ) -> dict[str, Any]:
+    from scv_platform.ml.plots import markdown_image
+
     validation = report["validation"]
     window = report["training_window"]
     candidates = pd.DataFrame(
@@ -197,6 +201,9 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
         ),
     )
     def churn_model(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        from scv_platform.ml.plots import calibration_png, importances_png, roc_png
+        from scv_platform.ml.training import TrainingError, train
+
         started = time.perf_counter()
         warehouse = getattr(context.resources, WAREHOUSE_KEY)
         frame = read_training_frame(warehouse)

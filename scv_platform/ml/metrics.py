@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
 PSI_BINS = 10
 PSI_FLOOR = 1e-4  # a bin share of 0 would make the PSI infinite
@@ -26,6 +25,8 @@ def classification_metrics(y: np.ndarray, probability: np.ndarray) -> dict[str, 
     """ROC AUC, PR AUC (average precision), Brier score and lift in the top decile.
 
     AUCs are NaN when ``y`` holds a single class (nothing to rank)."""
+    from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
     y = np.asarray(y, dtype=int)
     probability = np.asarray(probability, dtype=float)
     both_classes = len(np.unique(y)) == 2

@@ -129,12 +129,13 @@ def simulate_transactions(
         popularity = 1.0 / (np.arange(size) + 1.5)
         merchant[rows] = mc.MERCHANT_OFFSET[c] + pick(rng, popularity, rows.size)
 
-    typical = mc.MEDIAN_AMOUNT[category] * table("spend")[segment]
+    # the holder's usual amount in the category: the segment's level times their own
+    usual = mc.MEDIAN_AMOUNT[category] * table("spend")[segment]
+    usual *= people["spend"].to_numpy()[person]
     noise = rng.standard_normal(m)
     noise *= mc.AMOUNT_SIGMA[category]
     np.exp(noise, out=noise)
-    amount = typical * people["spend"].to_numpy()[person]
-    amount *= noise
+    amount = usual * noise
     del noise
     np.round(amount, 2, out=amount)
     np.maximum(amount, 0.5, out=amount)
@@ -142,8 +143,9 @@ def simulate_transactions(
     outlier[
         rng.choice(m, size=round(settings.transaction_amount_outlier_rate * m), replace=False)
     ] = True
-    amount[outlier] = np.round(typical[outlier] * rng.uniform(15.0, 40.0, outlier.sum()), 2)
-    del typical
+    # an outlier is 15 to 40 times what this holder usually spends in the category
+    amount[outlier] = np.round(usual[outlier] * rng.uniform(15.0, 40.0, outlier.sum()), 2)
+    del usual
 
     cell = segment.astype(np.int64) * len(mc.CATEGORIES) + category
     cumulative = _channel_table().reshape(-1, 3)

@@ -22,6 +22,7 @@ import duckdb
 
 from scv_platform.sources.landing import LandingFile
 from scv_platform.sources.promotion import (
+    TYPED_TABLE,
     FileLoadResult,
     Load,
     bad_line_reason,
@@ -69,7 +70,7 @@ def _promote_rows(
     type_rows(con, DUCKDB, load.spec, header, RAW_TABLE)
     drop_staged(con)  # free the text copy early
     counts = promote_typed(con, DUCKDB, load)
-    con.execute(DUCKDB.drop_temp_table("_typed"))
+    con.execute(DUCKDB.drop_temp_table(TYPED_TABLE))
     return counts
 
 

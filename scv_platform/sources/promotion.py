@@ -115,20 +115,21 @@ def map_header(spec: SourceSpec, header: Sequence[str]) -> tuple[dict[str, str],
     return mapped, extras
 
 
-def _problems(column: Column, raw: str, typed: str) -> list[str]:
-    """Reason texts (NULL when fine) for one value: the wording quarantine shows people."""
+def _problems(column: Column, raw: str, typed: str) -> list[tuple[str, str]]:
+    """(condition, reason text) pairs for one value: the wording quarantine shows people."""
     value = f"nullif(trim({raw}), '')"
     problems = []
     if column.required:
         problems.append(
-            f"CASE WHEN {value} IS NULL THEN "
-            f"{string_literal(column.name + ': required value is empty')} END"
+            (f"{value} IS NULL", string_literal(column.name + ": required value is empty"))
         )
     if column.type is not ColumnType.TEXT:
         problems.append(
-            f"CASE WHEN {value} IS NOT NULL AND {typed} IS NULL THEN "
-            f"{string_literal(column.name + ': ')} || '''' || left({raw}, 60) || '''' || "
-            f"{string_literal(' is not ' + column.type.label)} END"
+            (
+                f"{value} IS NOT NULL AND {typed} IS NULL",
+                f"{string_literal(column.name + ': ')} || '''' || left({raw}, 60) || '''' || "
+                f"{string_literal(' is not ' + column.type.label)}",
+            )
         )
     return problems
 
@@ -142,7 +143,8 @@ def type_rows(
     """
     mapped, extras = map_header(spec, header)
     typed_columns: list[str] = []
-    problems: list[str] = []
+    conditions: list[str] = []  # the reasons are only spelled out for rows with a problem
+    reasons: list[str] = []
     problem_columns: list[str] = []
     for column in spec.columns:
         typed_name = quote_identifier(f"__typed_{column.name}")
@@ -152,12 +154,14 @@ def type_rows(
         raw = quote_identifier(mapped[column.name])
         typed_columns.append(f"{dialect.typed(column.type, raw)} AS {typed_name}")
         column_problems = _problems(column, raw, typed_name)
-        problems += column_problems
+        conditions += [f"({condition})" for condition, _ in column_problems]
+        reasons += [f"CASE WHEN {cond} THEN {reason} END" for cond, reason in column_problems]
         if column_problems:
+            any_of_column = " OR ".join(f"({condition})" for condition, _ in column_problems)
             problem_columns.append(
-                f"CASE WHEN {joined_non_null(column_problems, '; ')} IS NOT NULL "
-                f"THEN {string_literal(column.name)} END"
+                f"CASE WHEN {any_of_column} THEN {string_literal(column.name)} END"
             )
+    any_problem = " OR ".join(conditions) or "false"
     typed_names = [quote_identifier(f"__typed_{c.name}") for c in spec.columns]
     con.execute(
         f"""
@@ -169,8 +173,11 @@ def type_rows(
                f.source_file AS __file, f.file_date AS __file_date, f.batch_id AS __batch_id,
                f.partition_key AS __partition_key
         FROM (
-            SELECT *, {joined_non_null(problems, "; ")} AS __problems,
-                   {joined_non_null(problem_columns, ",")} AS __problem_columns
+            SELECT *,
+                   CASE WHEN {any_problem} THEN {joined_non_null(reasons, "; ")} END
+                       AS __problems,
+                   CASE WHEN {any_problem} THEN {joined_non_null(problem_columns, ",")} END
+                       AS __problem_columns
             FROM (SELECT *, {", ".join(typed_columns)} FROM {raw_table}) AS r
         ) AS t
         JOIN {FILES_TABLE} AS f ON f.path = t.{PATH_COLUMN}
@@ -179,7 +186,17 @@ def type_rows(
 
 
 def promote_typed(con: Any, dialect: Dialect, load: Load) -> dict[str, tuple[int, int]]:
-    """Good typed rows to bronze, the others to quarantine: (loaded, quarantined) per file."""
+    """Good typed rows to bronze, the others to quarantine: (loaded, quarantined) per file.
+
+    Rows are counted first, so the quarantine statement only runs when a row has a problem.
+    """
+    counts = {
+        file: (int(loaded), int(quarantined))
+        for file, loaded, quarantined in con.execute(
+            f"SELECT __file, count_if(__problems IS NULL), count_if(__problems IS NOT NULL) "
+            f"FROM {TYPED_TABLE} GROUP BY 1"
+        ).fetchall()
+    }
     names = [c.name for c in load.spec.columns] + [name for name, _ in METADATA_COLUMNS]
     typed_names = [quote_identifier(f"__typed_{c.name}") for c in load.spec.columns]
     values = [*typed_names, "__extra", "__file", ROW_COLUMN, "__file_date", "__batch_id"]
@@ -190,23 +207,20 @@ def promote_typed(con: Any, dialect: Dialect, load: Load) -> dict[str, tuple[int
         f"SELECT {', '.join(values)}, $loaded_at FROM {TYPED_TABLE} WHERE __problems IS NULL",
         {"loaded_at": load.loaded_at},
     )
-    run(
-        con,
-        dialect,
-        f"""
-        INSERT INTO {QUARANTINE} ({QUARANTINE_COLUMNS})
-        SELECT $source, __file, {ROW_COLUMN}, __problem_columns, __problems,
-               {string_literal(LOAD_CHECK_NAME)}, __partition_key, __original,
-               __batch_id, $run_id, $loaded_at
-        FROM {TYPED_TABLE} WHERE __problems IS NOT NULL
-        """,
-        load.params,
-    )
-    counts = con.execute(
-        f"SELECT __file, count_if(__problems IS NULL), count_if(__problems IS NOT NULL) "
-        f"FROM {TYPED_TABLE} GROUP BY 1"
-    ).fetchall()
-    return {file: (int(loaded), int(quarantined)) for file, loaded, quarantined in counts}
+    if any(quarantined for _, quarantined in counts.values()):
+        run(
+            con,
+            dialect,
+            f"""
+            INSERT INTO {QUARANTINE} ({QUARANTINE_COLUMNS})
+            SELECT $source, __file, {ROW_COLUMN}, __problem_columns, __problems,
+                   {string_literal(LOAD_CHECK_NAME)}, __partition_key, __original,
+                   __batch_id, $run_id, $loaded_at
+            FROM {TYPED_TABLE} WHERE __problems IS NOT NULL
+            """,
+            load.params,
+        )
+    return counts
 
 
 def quarantine_staged_rows(

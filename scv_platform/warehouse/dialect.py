@@ -56,8 +56,16 @@ class Dialect:
             target = f"{value}" if self.is_snowflake else f"{value} AS BIGINT"
             return f"CASE WHEN {self.full_match(value, INTEGER_PATTERN)} THEN {cast}({target}) END"
         if not self.is_snowflake:
-            if column_type is ColumnType.TIMESTAMP:
-                return f"CAST(try_cast({value} AS TIMESTAMPTZ) AS TIMESTAMP)"
+            if column_type is ColumnType.TIMESTAMP:  # the time-zone path only with an offset
+                time_part = f"substr({value}, 11)"
+                offset = (
+                    f"suffix({value}, 'Z') OR contains({time_part}, '+') "
+                    f"OR contains({time_part}, '-')"
+                )
+                return (
+                    f"CASE WHEN {offset} THEN CAST(try_cast({value} AS TIMESTAMPTZ) AS TIMESTAMP) "
+                    f"ELSE try_cast({value} AS TIMESTAMP) END"
+                )
             return f"try_cast({value} AS {column_type.value})"
         if column_type is ColumnType.TIMESTAMP:
             utc = f"convert_timezone('UTC', try_cast({value} AS TIMESTAMP_TZ))"
