@@ -271,6 +271,35 @@ def test_email_alias_a_year_is_no_tag_and_the_closest_handle_wins() -> None:
     assert result.stats["email_alias"]["user_linked"] == 1
 
 
+def test_email_alias_a_customer_with_a_shop_account_does_not_take_another() -> None:
+    result = run(
+        candidates(
+            # one Tom Reed already has his shop account (same address): S2 is the other's
+            identity("d365", "c1", first_name="Tom", last_name="Reed", email="tom.reed@mail.com",
+                     birth_date="1990-01-01"),
+            identity("shop", "S1", email="tom.reed@mail.com"),
+            identity("d365", "c2", first_name="Tom", last_name="Reed", email="tom.reed@web.com",
+                     birth_date="1950-01-01"),
+            identity("shop", "S2", email="tom.reed@other.net"),
+            # round 1: S3's numbered handle is Ann Lee c3's; round 2: S4 can only be c4's
+            identity("d365", "c3", first_name="Ann", last_name="Lee", email="ann.lee@mail.com",
+                     birth_date="1980-01-01", phone="+16175550100"),
+            identity("legacy", "L3", first_name="Ann", last_name="Lee", email="ann.lee58@x.com",
+                     birth_date="1980-01-01", phone="+16175550100"),
+            identity("d365", "c4", first_name="Ann", last_name="Lee", email="ann.lee@web.com",
+                     birth_date="1960-01-01"),
+            identity("shop", "S3", email="ann.lee58@y.com"),
+            identity("shop", "S4", email="ann.lee@z.com"),
+        )
+    )  # fmt: skip
+    assert customer_of(result, "shop", "S1") == customer_of(result, "d365", "c1")
+    assert customer_of(result, "shop", "S2") == customer_of(result, "d365", "c2")
+    assert customer_of(result, "shop", "S3") == customer_of(result, "d365", "c3")
+    assert customer_of(result, "shop", "S4") == customer_of(result, "d365", "c4")
+    assert result.stats["email_alias"]["user_linked"] == 2
+    assert result.stats["email_alias"]["user_ambiguous"] == 0
+
+
 # --- clustering and overrides --------------------------------------------------------------
 
 

@@ -16,20 +16,28 @@ whose user part has the same letters, the candidate tiers are, strongest first:
 2. ``user``: the same handle without such a number (``elizabeth.smith``, ``hannah1978``: a
    year is shared by every namesake born that year).
 3. ``counter``: one is the other plus a counter (``elizabeth.smith`` / ``elizabeth.smith21``).
-4. ``separators``: the same letters and numbers, other separators (``jane.doe`` / ``jane_doe``).
-5. ``name``: a customer with no e-mail on file at all whose name spells the letters
+4. ``name``: a customer with no e-mail on file at all whose name spells the letters
    (first+last, last+first, initial+last, last+initial, or the first name with the birth year
    as digits).
 
 Same letters with *other* numbers (``jane.doe12`` / ``jane.doe34``, or ``jane.doe`` /
-``jane.doe4821``) are two people's handles: no candidate at any tier.
+``jane.doe4821``) or other separators (``jane.doe`` / ``jane_doe``) are two handles, so two
+people's (names are made into addresses in a few fixed patterns, and namesakes pick them
+independently): no candidate at the e-mail tiers.
 
 The strongest tier that finds a cluster decides, and the link is made when it finds exactly
-one cluster. At tiers 2 to 4 a customer without an e-mail whose name spells the address
-(tier 5) competes: a namesake's alias is not evidence against them, so any such customer
+one cluster. At tiers 2 and 3 a customer without an e-mail whose name spells the address
+(tier 4) competes: a namesake's alias is not evidence against them, so any such customer
 leaves the identity alone (ambiguous). Only identities whose cluster holds no named identity
 are considered; the link goes to the smallest member of the chosen cluster found at the
 deciding tier.
+
+A customer has one account in an account system such as the web shop (duplicates are the
+CRM's and the legacy system's business, not the shop's): a cluster that already holds an
+identity of the orphan's source system is no candidate and no competitor for it. The rule runs
+in rounds (at most ``MAX_ROUNDS``, until a round links nothing): a cluster that received an
+account in one round holds one in the next, which can settle an account that was ambiguous
+between it and another namesake.
 """
 
 from __future__ import annotations
@@ -54,18 +62,8 @@ _COUNTER = """((starts_with(o.email_user, n.email_user)
 _NUMBER = f"regexp_replace({_SHORTER}, '[^0-9]', '', 'g')"
 # a number that reads as a year is shared by every namesake born that year: not a tag
 _TAGGED = f"({_NUMBER} <> '' AND NOT regexp_full_match({_NUMBER}, '(19|20)[0-9]{{2}}'))"
-_SEPARATORS_ONLY = (
-    "regexp_replace(o.email_user, '[^a-z0-9]', '', 'g') "
-    "= regexp_replace(n.email_user, '[^a-z0-9]', '', 'g')"
-)
-TIER_HANDLE, TIER_EXACT, TIER_COUNTER, TIER_SEPARATORS, TIER_NAME = 1, 2, 3, 4, 5
-TIER_NAMES = {
-    TIER_HANDLE: "handle",
-    TIER_EXACT: "user",
-    TIER_COUNTER: "counter",
-    TIER_SEPARATORS: "separators",
-    TIER_NAME: "name",
-}
+TIER_HANDLE, TIER_EXACT, TIER_COUNTER, TIER_NAME = 1, 2, 3, 4
+TIER_NAMES = {TIER_HANDLE: "handle", TIER_EXACT: "user", TIER_COUNTER: "counter", TIER_NAME: "name"}
 
 ALIAS_SQL = f"""
 WITH keyed AS (
@@ -76,7 +74,7 @@ WITH keyed AS (
 ), without_email AS (
     SELECT cluster_key FROM named GROUP BY cluster_key HAVING count(email) = 0
 ), orphans AS (
-    SELECT unique_id, email_user, email_stem,
+    SELECT unique_id, source_system, email_user, email_stem,
            regexp_extract(email_user, '[0-9]+') AS digits
     FROM keyed
     WHERE first_name IS NULL AND last_name IS NULL AND email_user IS NOT NULL
@@ -90,20 +88,25 @@ WITH keyed AS (
     UNION ALL
     SELECT n.unique_id, n.cluster_key, n.first_name, CAST(n.birth_year AS VARCHAR)
     FROM named AS n JOIN without_email USING (cluster_key)
+), holdings AS (  -- the systems each cluster already has an account in
+    SELECT DISTINCT cluster_key, source_system FROM keyed
 ), same_letters AS (
     SELECT o.unique_id, n.cluster_key, n.unique_id AS named_id,
            CASE WHEN (o.email_user = n.email_user OR {_COUNTER}) AND {_TAGGED}
                     THEN {TIER_HANDLE}
                 WHEN o.email_user = n.email_user THEN {TIER_EXACT}
-                WHEN {_COUNTER} THEN {TIER_COUNTER}
-                WHEN {_SEPARATORS_ONLY} THEN {TIER_SEPARATORS} END AS tier
+                WHEN {_COUNTER} THEN {TIER_COUNTER} END AS tier
     FROM orphans AS o JOIN named AS n ON n.email_stem = o.email_stem
-), candidates AS (
+), found AS (
     SELECT unique_id, cluster_key, named_id, tier FROM same_letters WHERE tier IS NOT NULL
     UNION ALL
     SELECT o.unique_id, k.cluster_key, k.unique_id, {TIER_NAME}
     FROM orphans AS o JOIN name_keys AS k ON k.name_key = o.email_stem
     WHERE k.year_key IS NULL OR k.year_key = o.digits
+), candidates AS (
+    SELECT f.* FROM found AS f JOIN orphans AS o USING (unique_id)
+    WHERE NOT EXISTS (SELECT 1 FROM holdings AS h
+                      WHERE h.cluster_key = f.cluster_key AND h.source_system = o.source_system)
 )
 SELECT unique_id AS orphan_id, tier, count(DISTINCT cluster_key) AS clusters,
        min(named_id) AS named_id
@@ -112,43 +115,77 @@ GROUP BY unique_id, tier
 """
 
 
-def alias_links(
-    con: duckdb.DuckDBPyConnection, cluster_keys: pd.DataFrame
-) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Links (``unique_id_l`` < ``unique_id_r``, ``match_rule``, ``rules``) for unambiguous
-    aliases, and counts of linked / ambiguous identities per tier.
+MAX_ROUNDS = 5
+"""Rounds of the rule: a cluster that received an account in one round is no longer a
+candidate for another account of that system in the next, which settles some ambiguities."""
 
-    ``cluster_keys`` (unique_id, cluster_key) is the clustering before this rule.
-    """
-    con.register(CLUSTERS_VIEW, cluster_keys[["unique_id", "cluster_key"]])
-    try:
-        found = con.execute(ALIAS_SQL).df()
-    finally:
-        con.unregister(CLUSTERS_VIEW)
+
+def _decide(found: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """(orphan_id, named_id, tier) of the orphans linked, and the deciding tier of every orphan
+    found (index orphan_id)."""
     clusters = found.pivot(index="orphan_id", columns="tier", values="clusters")
     clusters = clusters.reindex(columns=list(TIER_NAMES)).fillna(0).astype(int)
     named = found.pivot(index="orphan_id", columns="tier", values="named_id")
     named = named.reindex(columns=list(TIER_NAMES))
     tiers = clusters.columns.to_numpy()
     deciding = tiers[np.argmax(clusters.to_numpy() > 0, axis=1)]  # strongest tier with a find
-    found_at = clusters.to_numpy()[np.arange(len(clusters)), deciding - 1]
+    rows = np.arange(len(clusters))
+    found_at = clusters.to_numpy()[rows, deciding - 1]
     # a tagged handle or the name decides alone; namesakes without an e-mail compete otherwise
     alone = (deciding == TIER_HANDLE) | (deciding == TIER_NAME)
     competitors = np.where(alone, 0, clusters[TIER_NAME].to_numpy())
     linked = (found_at == 1) & (competitors == 0)
+    chosen = pd.DataFrame(
+        {
+            "orphan_id": clusters.index.to_numpy()[linked],
+            "named_id": named.to_numpy()[rows, deciding - 1][linked],
+            "tier": deciding[linked],
+        }
+    )
+    return chosen, pd.Series(deciding, index=clusters.index)
+
+
+def alias_links(
+    con: duckdb.DuckDBPyConnection, cluster_keys: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Links (``unique_id_l`` < ``unique_id_r``, ``match_rule``, ``rules``) for unambiguous
+    aliases, and counts of linked identities per deciding tier and of those left ambiguous.
+
+    ``cluster_keys`` (unique_id, cluster_key) is the clustering before this rule.
+    """
+    keys = cluster_keys.set_index("unique_id")["cluster_key"].copy()
+    chosen: list[pd.DataFrame] = []
+    deciding = pd.Series(dtype=int)
+    for _ in range(MAX_ROUNDS):
+        con.register(CLUSTERS_VIEW, keys.rename_axis("unique_id").reset_index())
+        try:
+            found = con.execute(ALIAS_SQL).df()
+        finally:
+            con.unregister(CLUSTERS_VIEW)
+        linked, deciding = _decide(found)
+        if linked.empty:
+            break
+        chosen.append(linked)
+        # the orphan's cluster joins its partner's: that cluster now holds an account too
+        moved = keys.reindex(linked["orphan_id"]).to_numpy()
+        target = dict(zip(moved, keys.reindex(linked["named_id"]).to_numpy(), strict=True))
+        keys = keys.map(target).fillna(keys)
+    done = (
+        pd.concat(chosen, ignore_index=True)
+        if chosen
+        else pd.DataFrame({"orphan_id": [], "named_id": [], "tier": []})
+    )
     counts: dict[str, int] = {}
     for tier, name in TIER_NAMES.items():
-        counts[f"{name}_linked"] = int((linked & (deciding == tier)).sum())
-        counts[f"{name}_ambiguous"] = int((~linked & (deciding == tier)).sum())
-    orphan = clusters.index.to_numpy()[linked]
-    partner = named.to_numpy()[np.arange(len(named)), deciding - 1][linked]
-    link_tiers = deciding[linked]
+        counts[f"{name}_linked"] = int((done["tier"] == tier).sum())
+        counts[f"{name}_ambiguous"] = int((deciding == tier).sum())  # left after the last round
+    orphan, partner = done["orphan_id"].to_numpy(), done["named_id"].to_numpy()
     links = pd.DataFrame(
         {
             "unique_id_l": np.minimum(orphan, partner) if len(orphan) else orphan,
             "unique_id_r": np.maximum(orphan, partner) if len(orphan) else orphan,
             "match_rule": RULE_ALIAS,
-            "rules": [f"{RULE_ALIAS}:{TIER_NAMES[t]}" for t in link_tiers],
+            "rules": [f"{RULE_ALIAS}:{TIER_NAMES[t]}" for t in done["tier"]],
         }
     )
     return links, counts
