@@ -10,8 +10,8 @@ their handle at another provider, sometimes with a short counter appended when i
 whose user part has the same letters, the candidate tiers are, strongest first:
 
 1. ``handle``: the same handle (equal, or one is the other plus a counter of at most two
-   digits) and the shared part holds a number that is not a year (``sbrown.39984`` /
-   ``sbrown.39984``, ``mbrown.29361`` / ``mbrown.2936148``). The number is what namesakes do
+   digits) and the shared part holds a number that is not a year (``sbrown.39984@a`` /
+   ``sbrown.39984@b``, ``mbrown.29361`` / ``mbrown.2936148``). The number is what namesakes do
    not share, so this tier decides on its own.
 2. ``user``: the same handle without such a number (``elizabeth.smith``, ``hannah1978``: a
    year is shared by every namesake born that year).
@@ -22,8 +22,8 @@ whose user part has the same letters, the candidate tiers are, strongest first:
 
 Same letters with *other* numbers (``jane.doe12`` / ``jane.doe34``, or ``jane.doe`` /
 ``jane.doe4821``) or other separators (``jane.doe`` / ``jane_doe``) are two handles, so two
-people's (names are made into addresses in a few fixed patterns, and namesakes pick them
-independently): no candidate at the e-mail tiers.
+people's (namesakes choose their separators and numbers independently): no candidate at
+the e-mail tiers.
 
 The strongest tier that finds a cluster decides, and the link is made when it finds exactly
 one cluster. At tiers 2 and 3 a customer without an e-mail whose name spells the address
