@@ -202,10 +202,10 @@ def test_email_alias_attaches_a_shop_account_only_when_unambiguous() -> None:
         candidates(
             identity("d365", "c1", first_name="Lena", last_name="Voss", email="lena.voss@mail.com"),
             identity("shop", "S1", email="lena.voss77@other.net"),
-            # two Tom Reeds own tom.reed addresses: a third one cannot be placed
+            # two Tom Reeds own tom.reed at other providers: a third one cannot be placed
             identity("d365", "c2", first_name="Tom", last_name="Reed", email="tom.reed@mail.com",
                      birth_date="1990-01-01"),
-            identity("d365", "c3", first_name="Tom", last_name="Reed", email="tomreed@web.com",
+            identity("d365", "c3", first_name="Tom", last_name="Reed", email="tom.reed@web.com",
                      birth_date="1950-01-01"),
             identity("shop", "S2", email="tom.reed12@other.net"),
         )
@@ -214,7 +214,90 @@ def test_email_alias_attaches_a_shop_account_only_when_unambiguous() -> None:
     assert rule_of(result, "shop", "S1") == "email_alias"
     s2 = customer_of(result, "shop", "S2")
     assert s2 not in {customer_of(result, "d365", "c2"), customer_of(result, "d365", "c3")}
-    assert result.stats["email_alias"]["stem_ambiguous"] == 1
+    assert result.stats["email_alias"]["counter_linked"] == 1
+    assert result.stats["email_alias"]["counter_ambiguous"] == 1
+
+
+def test_email_alias_a_numbered_handle_decides_alone_other_numbers_are_another_person() -> None:
+    result = run(
+        candidates(
+            # the same numbered handle elsewhere, or with a counter appended: the number is not
+            # a namesake's, so a Sam Brown without an e-mail does not compete
+            identity("d365", "c1", first_name="Sara", last_name="Brown",
+                     email="sbrown.39984@icloud.com"),
+            identity("legacy", "L1", first_name="Sam", last_name="Brown"),
+            identity("shop", "S1", email="sbrown.39984@proton.me"),
+            identity("d365", "c2", first_name="Mia", last_name="Brown",
+                     email="mbrown.2936148@mail.com"),
+            identity("shop", "S2", email="mbrown.29361@yahoo.com"),
+            # same letters, other numbers: another person's handle, not Priya's
+            identity("d365", "c3", first_name="Priya", last_name="Wood",
+                     email="priya.wood@gmail.com"),
+            identity("shop", "S3", email="priya.wood4608@yahoo.com"),
+            identity("d365", "c4", first_name="Ken", last_name="Ito", email="ken.ito12@mail.com"),
+            identity("shop", "S4", email="ken.ito34@mail.com"),
+        )
+    )  # fmt: skip
+    assert customer_of(result, "shop", "S1") == customer_of(result, "d365", "c1")
+    assert customer_of(result, "legacy", "L1") != customer_of(result, "d365", "c1")
+    assert customer_of(result, "shop", "S2") == customer_of(result, "d365", "c2")
+    assert rule_of(result, "shop", "S3") == "singleton"
+    assert rule_of(result, "shop", "S4") == "singleton"
+    assert result.stats["email_alias"]["handle_linked"] == 2
+
+
+def test_email_alias_a_year_is_no_tag_and_the_closest_handle_wins() -> None:
+    result = run(
+        candidates(
+            # hannah1978 spells the name and birth year of a Hannah without an e-mail too
+            identity("d365", "c1", first_name="Hannah", last_name="Kerr", birth_date="1978-02-03",
+                     email="hannah1978@mail.com"),
+            identity("legacy", "L1", first_name="Hannah", last_name="Pike",
+                     birth_date="1978-09-09"),
+            identity("shop", "S1", email="hannah1978@other.net"),
+            # the exact handle beats a counter variant and a separator variant
+            identity("d365", "c2", first_name="Gary", last_name="Taylor", email="gary.taylor@a.com",
+                     birth_date="1990-09-06"),
+            identity("d365", "c3", first_name="Gary", last_name="Taylor",
+                     email="gary.taylor19@a.com", birth_date="1989-12-15"),
+            identity("d365", "c4", first_name="Gary", last_name="Taylor", email="garytaylor@a.com",
+                     birth_date="1975-12-13"),
+            identity("shop", "S2", email="gary.taylor@b.com"),
+        )
+    )  # fmt: skip
+    assert rule_of(result, "shop", "S1") == "singleton"
+    assert result.stats["email_alias"]["user_ambiguous"] == 1
+    assert customer_of(result, "shop", "S2") == customer_of(result, "d365", "c2")
+    assert result.stats["email_alias"]["user_linked"] == 1
+
+
+def test_email_alias_a_customer_with_a_shop_account_does_not_take_another() -> None:
+    result = run(
+        candidates(
+            # one Tom Reed already has his shop account (same address): S2 is the other's
+            identity("d365", "c1", first_name="Tom", last_name="Reed", email="tom.reed@mail.com",
+                     birth_date="1990-01-01"),
+            identity("shop", "S1", email="tom.reed@mail.com"),
+            identity("d365", "c2", first_name="Tom", last_name="Reed", email="tom.reed@web.com",
+                     birth_date="1950-01-01"),
+            identity("shop", "S2", email="tom.reed@other.net"),
+            # round 1: S3's numbered handle is Ann Lee c3's; round 2: S4 can only be c4's
+            identity("d365", "c3", first_name="Ann", last_name="Lee", email="ann.lee@mail.com",
+                     birth_date="1980-01-01", phone="+16175550100"),
+            identity("legacy", "L3", first_name="Ann", last_name="Lee", email="ann.lee58@x.com",
+                     birth_date="1980-01-01", phone="+16175550100"),
+            identity("d365", "c4", first_name="Ann", last_name="Lee", email="ann.lee@web.com",
+                     birth_date="1960-01-01"),
+            identity("shop", "S3", email="ann.lee58@y.com"),
+            identity("shop", "S4", email="ann.lee@z.com"),
+        )
+    )  # fmt: skip
+    assert customer_of(result, "shop", "S1") == customer_of(result, "d365", "c1")
+    assert customer_of(result, "shop", "S2") == customer_of(result, "d365", "c2")
+    assert customer_of(result, "shop", "S3") == customer_of(result, "d365", "c3")
+    assert customer_of(result, "shop", "S4") == customer_of(result, "d365", "c4")
+    assert result.stats["email_alias"]["user_linked"] == 2
+    assert result.stats["email_alias"]["user_ambiguous"] == 0
 
 
 # --- clustering and overrides --------------------------------------------------------------

@@ -3,19 +3,41 @@ account) to the one customer its address can belong to.
 
 Probabilistic scoring cannot do this: one field never outweighs a prior of one in tens of
 thousands. What makes such a link safe is that exactly one cluster of named identities (CRM
-contacts, legacy customers) is compatible with the address, counting every cluster that
+contacts, legacy customers) is compatible with the address. A user part is read as a
+*handle*: letters (usually made of the name), separators, and maybe a number. People reuse
+their handle at another provider, sometimes with a short counter appended when it is taken
+(``jane.doe`` -> ``jane.doe7``); a namesake makes their own handle. So, for a named identity
+whose user part has the same letters, the candidate tiers are, strongest first:
 
-1. ``user``: holds the same user part at another provider (``jane.doe42@a`` / ``jane.doe42@b``);
-2. ``stem``: holds a user part with the same letters (``jane.doe`` / ``janedoe07``); or
-3. ``name``: has no e-mail on file at all, and a name that spells the letters (first+last,
-   last+first, initial+last, last+initial, or the first name with the birth year as digits).
+1. ``handle``: the same handle (equal, or one is the other plus a counter of at most two
+   digits) and the shared part holds a number that is not a year (``sbrown.39984@a`` /
+   ``sbrown.39984@b``, ``mbrown.29361`` / ``mbrown.2936148``). The number is what namesakes do
+   not share, so this tier decides on its own.
+2. ``user``: the same handle without such a number (``elizabeth.smith``, ``hannah1978``: a
+   year is shared by every namesake born that year).
+3. ``counter``: one is the other plus a counter (``elizabeth.smith`` / ``elizabeth.smith21``).
+4. ``name``: a customer with no e-mail on file at all whose name spells the letters
+   (first+last, last+first, initial+last, last+initial, or the first name with the birth year
+   as digits).
 
-A customer with no e-mail on file competes: a namesake's alias is not evidence against them.
-The strongest tier that finds a cluster decides: the link is made when it finds exactly one
-cluster and no customer without an e-mail could own the address (tier 3 finds nobody, or is
-itself the deciding tier with one cluster). Otherwise the identity stays alone (ambiguous).
-Only identities whose cluster holds no named identity are considered; the link goes to the
-smallest member of the chosen cluster found at the deciding tier.
+Same letters with *other* numbers (``jane.doe12`` / ``jane.doe34``, or ``jane.doe`` /
+``jane.doe4821``) or other separators (``jane.doe`` / ``jane_doe``) are two handles, so two
+people's (namesakes choose their separators and numbers independently): no candidate at
+the e-mail tiers.
+
+The strongest tier that finds a cluster decides, and the link is made when it finds exactly
+one cluster. At tiers 2 and 3 a customer without an e-mail whose name spells the address
+(tier 4) competes: a namesake's alias is not evidence against them, so any such customer
+leaves the identity alone (ambiguous). Only identities whose cluster holds no named identity
+are considered; the link goes to the smallest member of the chosen cluster found at the
+deciding tier.
+
+A customer has one account in an account system such as the web shop (duplicates are the
+CRM's and the legacy system's business, not the shop's): a cluster that already holds an
+identity of the orphan's source system is no candidate and no competitor for it. The rule runs
+in rounds (at most ``MAX_ROUNDS``, until a round links nothing): a cluster that received an
+account in one round holds one in the next, which can settle an account that was ambiguous
+between it and another namesake.
 """
 
 from __future__ import annotations
@@ -28,6 +50,21 @@ from scv_platform.identity.rules import RECORDS_VIEW, RULE_ALIAS
 
 CLUSTERS_VIEW = "identity_first_pass_clusters"
 
+# How an orphan's user part ``o`` relates to a named identity's ``n`` whose letters agree.
+_SHORTER = (
+    "(CASE WHEN length(o.email_user) <= length(n.email_user) "
+    "THEN o.email_user ELSE n.email_user END)"
+)
+_COUNTER = """((starts_with(o.email_user, n.email_user)
+        AND regexp_full_match(substr(o.email_user, length(n.email_user) + 1), '[0-9]{1,2}'))
+    OR (starts_with(n.email_user, o.email_user)
+        AND regexp_full_match(substr(n.email_user, length(o.email_user) + 1), '[0-9]{1,2}')))"""
+_NUMBER = f"regexp_replace({_SHORTER}, '[^0-9]', '', 'g')"
+# a number that reads as a year is shared by every namesake born that year: not a tag
+_TAGGED = f"({_NUMBER} <> '' AND NOT regexp_full_match({_NUMBER}, '(19|20)[0-9]{{2}}'))"
+TIER_HANDLE, TIER_EXACT, TIER_COUNTER, TIER_NAME = 1, 2, 3, 4
+TIER_NAMES = {TIER_HANDLE: "handle", TIER_EXACT: "user", TIER_COUNTER: "counter", TIER_NAME: "name"}
+
 ALIAS_SQL = f"""
 WITH keyed AS (
     SELECT r.*, k.cluster_key
@@ -37,7 +74,7 @@ WITH keyed AS (
 ), without_email AS (
     SELECT cluster_key FROM named GROUP BY cluster_key HAVING count(email) = 0
 ), orphans AS (
-    SELECT unique_id, email_user, email_stem,
+    SELECT unique_id, source_system, email_user, email_stem,
            regexp_extract(email_user, '[0-9]+') AS digits
     FROM keyed
     WHERE first_name IS NULL AND last_name IS NULL AND email_user IS NOT NULL
@@ -51,16 +88,25 @@ WITH keyed AS (
     UNION ALL
     SELECT n.unique_id, n.cluster_key, n.first_name, CAST(n.birth_year AS VARCHAR)
     FROM named AS n JOIN without_email USING (cluster_key)
-), candidates AS (
-    SELECT o.unique_id, n.cluster_key, n.unique_id AS named_id, 1 AS tier
-    FROM orphans AS o JOIN named AS n ON n.email_user = o.email_user
-    UNION ALL
-    SELECT o.unique_id, n.cluster_key, n.unique_id, 2
+), holdings AS (  -- the systems each cluster already has an account in
+    SELECT DISTINCT cluster_key, source_system FROM keyed
+), same_letters AS (
+    SELECT o.unique_id, n.cluster_key, n.unique_id AS named_id,
+           CASE WHEN (o.email_user = n.email_user OR {_COUNTER}) AND {_TAGGED}
+                    THEN {TIER_HANDLE}
+                WHEN o.email_user = n.email_user THEN {TIER_EXACT}
+                WHEN {_COUNTER} THEN {TIER_COUNTER} END AS tier
     FROM orphans AS o JOIN named AS n ON n.email_stem = o.email_stem
+), found AS (
+    SELECT unique_id, cluster_key, named_id, tier FROM same_letters WHERE tier IS NOT NULL
     UNION ALL
-    SELECT o.unique_id, k.cluster_key, k.unique_id, 3
+    SELECT o.unique_id, k.cluster_key, k.unique_id, {TIER_NAME}
     FROM orphans AS o JOIN name_keys AS k ON k.name_key = o.email_stem
     WHERE k.year_key IS NULL OR k.year_key = o.digits
+), candidates AS (
+    SELECT f.* FROM found AS f JOIN orphans AS o USING (unique_id)
+    WHERE NOT EXISTS (SELECT 1 FROM holdings AS h
+                      WHERE h.cluster_key = f.cluster_key AND h.source_system = o.source_system)
 )
 SELECT unique_id AS orphan_id, tier, count(DISTINCT cluster_key) AS clusters,
        min(named_id) AS named_id
@@ -68,43 +114,78 @@ FROM candidates
 GROUP BY unique_id, tier
 """
 
-TIER_NAMES = {1: "user", 2: "stem", 3: "name"}
+
+MAX_ROUNDS = 5
+"""Rounds of the rule: a cluster that received an account in one round is no longer a
+candidate for another account of that system in the next, which settles some ambiguities."""
+
+
+def _decide(found: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """(orphan_id, named_id, tier) of the orphans linked, and the deciding tier of every orphan
+    found (index orphan_id)."""
+    clusters = found.pivot(index="orphan_id", columns="tier", values="clusters")
+    clusters = clusters.reindex(columns=list(TIER_NAMES)).fillna(0).astype(int)
+    named = found.pivot(index="orphan_id", columns="tier", values="named_id")
+    named = named.reindex(columns=list(TIER_NAMES))
+    tiers = clusters.columns.to_numpy()
+    deciding = tiers[np.argmax(clusters.to_numpy() > 0, axis=1)]  # strongest tier with a find
+    rows = np.arange(len(clusters))
+    found_at = clusters.to_numpy()[rows, deciding - 1]
+    # a tagged handle or the name decides alone; namesakes without an e-mail compete otherwise
+    alone = (deciding == TIER_HANDLE) | (deciding == TIER_NAME)
+    competitors = np.where(alone, 0, clusters[TIER_NAME].to_numpy())
+    linked = (found_at == 1) & (competitors == 0)
+    chosen = pd.DataFrame(
+        {
+            "orphan_id": clusters.index.to_numpy()[linked],
+            "named_id": named.to_numpy()[rows, deciding - 1][linked],
+            "tier": deciding[linked],
+        }
+    )
+    return chosen, pd.Series(deciding, index=clusters.index)
 
 
 def alias_links(
     con: duckdb.DuckDBPyConnection, cluster_keys: pd.DataFrame
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Links (``unique_id_l`` < ``unique_id_r``, ``match_rule``, ``rules``) for unambiguous
-    aliases, and counts of linked / ambiguous identities per tier.
+    aliases, and counts of linked identities per deciding tier and of those left ambiguous.
 
     ``cluster_keys`` (unique_id, cluster_key) is the clustering before this rule.
     """
-    con.register(CLUSTERS_VIEW, cluster_keys[["unique_id", "cluster_key"]])
-    try:
-        found = con.execute(ALIAS_SQL).df()
-    finally:
-        con.unregister(CLUSTERS_VIEW)
-    clusters = found.pivot(index="orphan_id", columns="tier", values="clusters")
-    clusters = clusters.reindex(columns=list(TIER_NAMES)).fillna(0).astype(int)
-    named = found.pivot(index="orphan_id", columns="tier", values="named_id")
-    named = named.reindex(columns=list(TIER_NAMES))
-    deciding = np.select([clusters[1] > 0, clusters[2] > 0], [1, 2], 3)
-    found_at = clusters.to_numpy()[np.arange(len(clusters)), deciding - 1]
-    competitors = np.where(deciding == 3, 0, clusters[3].to_numpy())
-    linked = (found_at == 1) & (competitors == 0)
+    keys = cluster_keys.set_index("unique_id")["cluster_key"].copy()
+    chosen: list[pd.DataFrame] = []
+    deciding = pd.Series(dtype=int)
+    for _ in range(MAX_ROUNDS):
+        con.register(CLUSTERS_VIEW, keys.rename_axis("unique_id").reset_index())
+        try:
+            found = con.execute(ALIAS_SQL).df()
+        finally:
+            con.unregister(CLUSTERS_VIEW)
+        linked, deciding = _decide(found)
+        if linked.empty:
+            break
+        chosen.append(linked)
+        # the orphan's cluster joins its partner's: that cluster now holds an account too
+        moved = keys.reindex(linked["orphan_id"]).to_numpy()
+        target = dict(zip(moved, keys.reindex(linked["named_id"]).to_numpy(), strict=True))
+        keys = keys.map(target).fillna(keys)
+    done = (
+        pd.concat(chosen, ignore_index=True)
+        if chosen
+        else pd.DataFrame({"orphan_id": [], "named_id": [], "tier": []})
+    )
     counts: dict[str, int] = {}
     for tier, name in TIER_NAMES.items():
-        counts[f"{name}_linked"] = int((linked & (deciding == tier)).sum())
-        counts[f"{name}_ambiguous"] = int((~linked & (deciding == tier)).sum())
-    orphan = clusters.index.to_numpy()[linked]
-    partner = named.to_numpy()[np.arange(len(named)), deciding - 1][linked]
-    tiers = deciding[linked]
+        counts[f"{name}_linked"] = int((done["tier"] == tier).sum())
+        counts[f"{name}_ambiguous"] = int((deciding == tier).sum())  # left after the last round
+    orphan, partner = done["orphan_id"].to_numpy(), done["named_id"].to_numpy()
     links = pd.DataFrame(
         {
             "unique_id_l": np.minimum(orphan, partner) if len(orphan) else orphan,
             "unique_id_r": np.maximum(orphan, partner) if len(orphan) else orphan,
             "match_rule": RULE_ALIAS,
-            "rules": [f"{RULE_ALIAS}:{TIER_NAMES[t]}" for t in tiers],
+            "rules": [f"{RULE_ALIAS}:{TIER_NAMES[t]}" for t in done["tier"]],
         }
     )
     return links, counts
