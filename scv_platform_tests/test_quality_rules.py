@@ -141,6 +141,22 @@ def test_transaction_zscore_is_centred_on_the_cards_usual_amount(dims):
     assert strict.flagged.empty
 
 
+def test_transaction_zscore_judges_a_card_new_to_a_category_by_its_usual_level(dims):
+    grocery = [20.0, 25.0, 30.0, 35.0, 40.0]
+    travel = [100.0, 120.0, 140.0, 160.0, 180.0]
+    rows = [transaction(i, grocery[i % 5], card=f"CA{i % 4}") for i in range(40)]
+    rows += [transaction(100 + i, travel[i % 5], f"CA{i % 4}", "Travel") for i in range(25)]
+    rows += [transaction(50 + i, 400.0 + i, card="CA9") for i in range(6)]  # spends 13x more
+    rows += [transaction(60 + i, grocery[i], card="CA5") for i in range(5)]  # spends as most
+    rows += [transaction(200, 1800.0, "CA9", "Travel"), transaction(201, 2800.0, "CA5", "Travel")]
+    table(dims, "gold.fct_transactions", rows)
+    flagged = fact_rules.transactions_amount_zscore(dims, WINDOW, SETTINGS).flagged
+    # CA9's first trip costs what its level predicts; CA5's is 20x its level, and a single
+    # row is no usual amount of its own (it would be its own median)
+    assert set(flagged["record_id"]) == {"T201"}
+    assert flagged["card_rows"].tolist() == [0]
+
+
 def test_total_consistency_tells_missing_from_disagreeing_totals(dims):
     rows = [order(1, 2, 3.0), order(2, 2, 3.0, total=6.04), order(3, 2, 3.0, total=7.0),
             order(4, 2, 3.0, total=None), order(5, None, 3.0, total=6.0)]  # fmt: skip

@@ -9,8 +9,11 @@ Statistics are robust and come from a reference window (the checked days and
   product, on the log scale, z = (x - median) / (1.4826 x MAD), the spread at least
   ``min_relative_spread`` (promotions); products with too little history are not judged;
 - card amount: log amount per merchant category, centred on the card's own median in that
-  category (its usual spend there; the category median for a card new to it) and scaled by
-  the category's spread (1.4826 x MAD around the category median).
+  category (its usual spend there) when the card has at least ``MIN_CARD_ROWS`` reference
+  rows there, else on the category median shifted by the card's usual level against the
+  other cards (the median of its log amounts minus their categories' medians; one or two rows
+  are no usual amount: an outlier would be its own median), and scaled by the category's
+  spread (1.4826 x MAD around the category median).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from scv_platform.quality.window import CheckWindow
 from scv_platform.settings import QualitySettings
 
 MAD_TO_SIGMA = 1.4826  # the MAD of a normal distribution is 0.6745 sigma
+MIN_CARD_ROWS = 5  # fewer reference rows of a card in a category: its median is no usual amount
 DIM_PRODUCT = "gold.dim_product"
 DIM_CUSTOMER = "gold.dim_customer"
 DIM_CARD_ACCOUNT = "gold.dim_card_account"
@@ -203,15 +207,26 @@ def transactions_amount_zscore(
             JOIN cards_checked k ON k.card_account_id = r.card_account_id
                 AND k.category = r.category
             GROUP BY r.card_account_id, r.category
-        ), scored AS (
-            SELECT x.*, coalesce(d.m, c.m) AS centre, coalesce(d.n, 0) AS card_rows,
-                   (x.v - coalesce(d.m, c.m)) / ({MAD_TO_SIGMA} * s.mad) AS z
+            HAVING count(*) >= {MIN_CARD_ROWS}
+        ), card_level AS (
+            SELECT r.card_account_id, median(r.v - c.m) AS level
+            FROM reference r
+            JOIN per_category c ON c.category = r.category
+            WHERE r.card_account_id IN (SELECT card_account_id FROM cards_checked)
+            GROUP BY r.card_account_id
+            HAVING count(*) >= {MIN_CARD_ROWS}
+        ), centred AS (
+            SELECT x.*, coalesce(d.m, c.m + coalesce(l.level, 0)) AS centre,
+                   coalesce(d.n, 0) AS card_rows, s.mad
             FROM checked x
             JOIN per_category c ON c.category = x.category
             JOIN spread s ON s.category = x.category
             LEFT JOIN per_card d ON d.card_account_id = x.card_account_id
                 AND d.category = x.category
+            LEFT JOIN card_level l ON l.card_account_id = x.card_account_id
             WHERE c.n >= $min_rows AND s.mad > 0
+        ), scored AS (
+            SELECT *, (v - centre) / ({MAD_TO_SIGMA} * mad) AS z FROM centred
         )
         SELECT {lineage_sql(TRANSACTIONS, "s")}, 'amount' AS column_name,
                CASE WHEN s.z > 0 THEN 'amount_high' ELSE 'amount_low' END AS issue,

@@ -85,24 +85,23 @@ def drop_staged(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _read_csv_select(paths: Sequence[Path], header: list[str]) -> str:
-    """SELECT over ``read_csv``, one scan per file, each row with its line (header = line 1).
+    """SELECT over ``read_csv`` with each row's line in its own file (header = line 1).
 
-    A file's own scan numbers its rows, so no window over the whole batch is needed. Paths
-    and header names are embedded as quoted literals, so the text can define a view.
+    Paths and header names are embedded as quoted literals, so the text can define a view.
     """
+    path_list = ", ".join(string_literal(str(p)) for p in paths)
     columns = ", ".join(f"{string_literal(name)}: 'VARCHAR'" for name in header)
-    return "\nUNION ALL\n".join(
-        f"""
-        SELECT * EXCLUDE (ordinality), ordinality + 1 AS {ROW_COLUMN}
-        FROM read_csv({string_literal(str(path))}, header = true, auto_detect = false,
-                      delim = ',', quote = '"', escape = '"', columns = {{{columns}}},
+    return f"""
+        SELECT * EXCLUDE (ordinality),
+               ordinality - min(ordinality) OVER (PARTITION BY {PATH_COLUMN}) + 2
+                   AS {ROW_COLUMN}
+        FROM read_csv([{path_list}], header = true, auto_detect = false, delim = ',',
+                      quote = '"', escape = '"', columns = {{{columns}}},
                       compression = 'auto', filename = '{PATH_COLUMN}', ignore_errors = true,
                       store_rejects = true, rejects_table = '_rejects',
                       rejects_scan = '_rejects_scan')
              WITH ORDINALITY
-        """
-        for path in paths
-    )
+    """
 
 
 def stage_csv_batch(
