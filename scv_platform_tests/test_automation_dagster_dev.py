@@ -126,7 +126,7 @@ def dagster_dev(env: dict[str, str], tmp_path: Path) -> Iterator[tuple[DagsterDe
     finally:
         os.kill(pid, signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
-            shell.wait(timeout=60)
+            shell.wait(timeout=20)
         # whatever dagster dev left behind in its process group (code servers, run workers)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
