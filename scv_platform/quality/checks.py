@@ -27,12 +27,11 @@ from scv_platform.settings import QualitySettings, load_quality_settings
 from scv_platform.sources.assets import bronze_key
 from scv_platform.sources.promotion import bronze_table
 from scv_platform.sources.specs import SOURCES, SourceSpec
-from scv_platform.warehouse.frames import FrameWrite, write_frame
+from scv_platform.warehouse.frames import duckdb_table_write
 from scv_platform.warehouse.gateway import TableName, WarehouseGateway, open_gateway
 from scv_platform.warehouse.operational_tables import (
     LOAD_MANIFEST,
     QUARANTINE,
-    QUARANTINE_COLUMNS,
     ensure_operational_tables,
 )
 from scv_platform.warehouse.sql import string_literal
@@ -240,32 +239,30 @@ def _check_quarantine_sql(name: str, window: CheckWindow | None = None) -> str:
     return where
 
 
-def _quarantine_write(frame: pd.DataFrame, where: str | None = None) -> FrameWrite:
-    schema, table = QUARANTINE.split(".")
-    return FrameWrite(
-        schema, table, frame[[c for c, _ in QUARANTINE_COLUMNS]], QUARANTINE_COLUMNS,
-        append=where is None, replace_where=where,
-    )  # fmt: skip
-
-
 def _copy_check_quarantine(
     gateway: WarehouseGateway, con: duckdb.DuckDBPyConnection, name: str
 ) -> None:
-    """Into a working copy: the typed quarantine table with the check's own entries."""
+    """Into a working copy: the quarantine table as its DDL declares it, holding the check's
+    own entries."""
     ensure_operational_tables(con)
     if gateway.table_exists(*QUARANTINE.split(".")):
-        where = _check_quarantine_sql(name)
-        frame = gateway.fetch_frame(f"SELECT * FROM {QUARANTINE} WHERE {where}")
-        write_frame(con, _quarantine_write(frame))
+        frame = gateway.fetch_frame(
+            f"SELECT * FROM {QUARANTINE} WHERE {_check_quarantine_sql(name)}"
+        )
+        con.register("_check_quarantine", frame)
+        try:
+            con.execute(f"INSERT INTO {QUARANTINE} BY NAME SELECT * FROM _check_quarantine")
+        finally:
+            con.unregister("_check_quarantine")
 
 
 def _write_back_quarantine(
     gateway: WarehouseGateway, con: duckdb.DuckDBPyConnection, name: str, window: CheckWindow
 ) -> None:
     """The check's entries of the window, from the working copy back to the warehouse."""
+    schema, table = QUARANTINE.split(".")
     where = _check_quarantine_sql(name, window)
-    frame = con.execute(f"SELECT * FROM {QUARANTINE} WHERE {where}").df()
-    gateway.write_frames([_quarantine_write(frame, where)])
+    gateway.write_frames([duckdb_table_write(con, schema, table, where)])
 
 
 def _execute(

@@ -14,24 +14,6 @@ LOAD_MANIFEST = "bronze.load_manifest"
 QUARANTINE = "quality.quarantine"
 CHECK_RESULTS = "quality.check_results"
 
-# quality.quarantine as (column, type), for frames written to it (the DDL below adds NOT NULL)
-QUARANTINE_COLUMNS = (
-    ("source", "VARCHAR"),
-    ("source_file", "VARCHAR"),
-    ("source_row", "BIGINT"),
-    ("column_name", "VARCHAR"),
-    ("reason", "VARCHAR"),
-    ("check_name", "VARCHAR"),
-    ("partition_key", "VARCHAR"),
-    ("original_values", "VARCHAR"),
-    ("batch_id", "VARCHAR"),
-    ("run_id", "VARCHAR"),
-    ("quarantined_at", "TIMESTAMP"),
-    ("released_at", "TIMESTAMP"),
-    ("release_reason", "VARCHAR"),
-    ("holds_row", "BOOLEAN"),
-)
-
 _DDL = (
     f"""
     CREATE TABLE IF NOT EXISTS {LOAD_MANIFEST} (
