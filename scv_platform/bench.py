@@ -105,36 +105,46 @@ def _dbt_overhead_stages(scv: str, env: dict[str, str]) -> list[StageResult]:
     return [through_dagster, bare]
 
 
-def _one_more_day_stages(
-    scv: str, env: dict[str, str], args: argparse.Namespace, bench_dir: Path
-) -> list[StageResult]:
-    """The next day's daily files land; ``scv run`` builds that one day partition."""
-    next_day = (date.fromisoformat(args.end) + timedelta(days=1)).isoformat()
-    later = bench_dir / "next_day"
-    simulated = _measure(
-        "simulate the next day",
-        [scv, "simulate", "--out", str(later / "landing"), "--truth-dir", str(later / "truth"),
-         "--customers", str(args.customers), "--days", str(args.days + 1), "--end", next_day],
-        env,
-        "(setup)",
-    )  # fmt: skip
-    if simulated.exit_code:
-        return [simulated]
-    landing = Path(env["SCV_LANDING_DIR"])
-    for new_file in (later / "landing").rglob(f"*{next_day}*"):
-        target = landing / new_file.relative_to(later / "landing")
+def _hold_back(landing: Path, day: str, held: Path) -> int:
+    """Move the daily files of ``day`` out of the landing zone (they arrive later)."""
+    moved = 0
+    for daily in sorted(landing.rglob(f"*{day}*")):
+        target = held / daily.relative_to(landing)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(new_file, target)
-    shutil.rmtree(later)
-    return [
-        simulated,
-        _measure(
-            "one more day (scv run)",
-            [scv, "run", "--from", next_day, "--to", next_day],
-            env,
-            "< 10 % of the full build",
-        ),
-    ]
+        shutil.move(daily, target)
+        moved += 1
+    return moved
+
+
+def _deliver(held: Path, landing: Path) -> None:
+    """The held-back files land."""
+    for daily in sorted(p for p in held.rglob("*") if p.is_file()):
+        target = landing / daily.relative_to(held)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(daily, target)
+    shutil.rmtree(held)
+
+
+def _one_more_day_stage(scv: str, env: dict[str, str], next_day: str, held: Path) -> StageResult:
+    """The held-back day's files land; ``scv run`` builds that one day partition."""
+    _deliver(held, Path(env["SCV_LANDING_DIR"]))
+    return _measure(
+        "one more day (scv run)",
+        [scv, "run", "--from", next_day, "--to", next_day],
+        env,
+        "< 10 % of the full build",
+    )
+
+
+def _quality_figures(bench_dir: Path, until: date) -> list[dict] | None:
+    """Recall and precision of the row-level checks per injected anomaly kind."""
+    from scv_platform.quality.evaluation import evaluate_warehouse
+
+    truth = bench_dir / "truth" / "anomalies.parquet"
+    if not truth.exists():
+        return None
+    return [asdict(s) | {"recall": s.recall, "precision": s.precision}
+            for s in evaluate_warehouse(bench_dir / "warehouse.duckdb", truth, until)]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,26 +168,20 @@ def main(argv: list[str] | None = None) -> int:
         "DAGSTER_HOME": str(bench_dir / "dagster_home"),
     }
     env.pop("SCV_HISTORY_START", None)
+    # one simulation of the history plus the next day, whose daily files are held back
+    next_day = (date.fromisoformat(args.end) + timedelta(days=1)).isoformat()
+    held = bench_dir / "next_day"
     results = [
         _measure(
             "simulate",
-            [
-                scv,
-                "simulate",
-                "--out",
-                env["SCV_LANDING_DIR"],
-                "--customers",
-                str(args.customers),
-                "--days",
-                str(args.days),
-                "--end",
-                args.end,
-            ],
+            [scv, "simulate", "--out", env["SCV_LANDING_DIR"], "--customers",
+             str(args.customers), "--days", str(args.days + 1), "--end", next_day],
             env,
             "< 60 s, < 4 GiB",
         ),
-    ]
+    ]  # fmt: skip
     if results[-1].exit_code == 0:
+        _hold_back(Path(env["SCV_LANDING_DIR"]), next_day, held)
         results.append(
             _measure(
                 "bronze load (all files)",
@@ -195,11 +199,13 @@ def main(argv: list[str] | None = None) -> int:
                 "full build < 5 min",
             )
         )
-    identity = _identity_figures(bench_dir) if results[-1].exit_code == 0 else None
+    built = results[-1].exit_code == 0
+    identity = _identity_figures(bench_dir) if built else None
+    quality = _quality_figures(bench_dir, date.fromisoformat(args.end)) if built else None
     if results[-1].exit_code == 0:
         results += _dbt_overhead_stages(scv, env)
     if results[-1].exit_code == 0:
-        results += _one_more_day_stages(scv, env, args, bench_dir)
+        results.append(_one_more_day_stage(scv, env, next_day, held))
     print(f"\nBenchmark at {args.customers:,} customers, {args.days} days (end {args.end})")
     print(f"{'stage':<28}{'wall s':>10}{'peak MiB':>12}  target")
     for r in results:
@@ -209,6 +215,11 @@ def main(argv: list[str] | None = None) -> int:
             f"identity resolution vs truth: precision {identity['precision']:.4f}, "
             f"recall {identity['recall']:.4f}, F1 {identity['f1']:.4f} "
             "(targets: precision >= 0.98, recall >= 0.95)"
+        )
+    for kind in quality or []:
+        print(
+            f"anomaly {kind['kind']} ({kind['check']}): recall {kind['recall']:.3f}, "
+            f"precision {kind['precision']:.3f} (targets: 0.95, 0.90)"
         )
     by_stage = {r.stage: r.wall_seconds for r in results}
     derived = _derived_figures(by_stage)
@@ -220,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         "end": args.end,
         "stages": [asdict(r) for r in results],
         "identity_evaluation": identity,
+        "quality_evaluation": quality,
         "derived": derived,
     }
 

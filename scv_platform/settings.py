@@ -439,6 +439,11 @@ class QualitySettings:
     """Same-weekday days with data needed before a day's volume is judged."""
     sample_size: int = 10
     """Rows shown in a check's description and metadata."""
+    shop_customer_min_orders: int = 8
+    """A web shop account that no CRM or legacy customer owns (and whose e-mail fits no one)
+    but that has placed at least this many orders (as the warehouse holds them now) is a
+    shop-only customer in its own right, not an unknown shopper: ``fk_orders_customer``
+    leaves its orders alone. Guest checkouts and test accounts order a handful of times."""
 
     orders_quantity_iqr_warn: float = 0.0
     orders_quantity_iqr_error: float = 0.05

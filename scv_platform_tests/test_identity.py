@@ -34,12 +34,13 @@ from scv_platform.identity.tables import (
     OVERRIDE_COLUMNS,
     IdentityInputs,
     PreviousState,
+    output_writes,
     read_inputs,
     read_previous,
     replace_table,
     write_inputs,
-    write_outputs,
 )
+from scv_platform.warehouse.frames import write_frames
 
 RESOLVED_AT = datetime(2025, 7, 1, 2, 0)
 RULES_ONLY = IdentityConfig(min_identities_for_model=10_000)
@@ -216,6 +217,40 @@ def test_email_alias_attaches_a_shop_account_only_when_unambiguous() -> None:
     assert s2 not in {customer_of(result, "d365", "c2"), customer_of(result, "d365", "c3")}
     assert result.stats["email_alias"]["counter_linked"] == 1
     assert result.stats["email_alias"]["counter_ambiguous"] == 1
+    # the review queue lists S2 with both Tom Reeds, and only S2
+    queue = result.ambiguous.set_index(["source_system", "source_record_id"])
+    assert queue.index.tolist() == [("shop", "S2")]
+    toms = sorted([customer_of(result, "d365", "c2"), customer_of(result, "d365", "c3")])
+    assert queue.loc[("shop", "S2"), "candidate_scv_customer_ids"] == ",".join(toms)
+    assert queue.loc[("shop", "S2"), "candidate_customers"] == 2
+    assert queue.loc[("shop", "S2"), "deciding_rule"] == "email_alias:counter"
+    assert queue.loc[("shop", "S2"), "scv_customer_id"] == s2
+
+
+def test_email_alias_a_name_explains_a_counter_not_a_long_number() -> None:
+    result = run(
+        candidates(
+            # customers without an e-mail: their name spells the address's letters
+            identity("legacy", "L1", first_name="Jane", last_name="Doe", birth_date="1980-05-05"),
+            identity("shop", "S1", email="jane.doe7@mail.com"),
+            identity("legacy", "L2", first_name="Omar", last_name="Khan", birth_date="1975-01-01"),
+            identity("shop", "S2", email="omar.khan4821@mail.com"),  # a handle of its own
+            identity("shop", "S3", email="omar1975@mail.com"),  # first name and birth year
+            # two Lee Parks without an e-mail: the account fits both
+            identity("legacy", "L3", first_name="Lee", last_name="Park", birth_date="1990-01-01"),
+            identity("legacy", "L4", first_name="Lee", last_name="Park", birth_date="1960-01-01"),
+            identity("shop", "S4", email="leepark@mail.com"),
+        )
+    )  # fmt: skip
+    assert customer_of(result, "shop", "S1") == customer_of(result, "legacy", "L1")
+    assert rule_of(result, "shop", "S2") == "singleton"
+    assert customer_of(result, "shop", "S3") == customer_of(result, "legacy", "L2")
+    assert rule_of(result, "shop", "S4") == "singleton"
+    # S4 waits for a steward; S2 fits nobody, so it is no review case
+    assert result.ambiguous["source_record_id"].tolist() == ["S4"]
+    assert result.ambiguous["candidate_customers"].tolist() == [2]
+    assert result.stats["email_alias"]["name_linked"] == 2
+    assert result.stats["email_alias"]["name_ambiguous"] == 1
 
 
 def test_email_alias_a_numbered_handle_decides_alone_other_numbers_are_another_person() -> None:
@@ -410,7 +445,13 @@ def test_outputs_are_written_and_lineage_appends_only_changes(tmp_path: Path) ->
             inputs, previous = read_inputs(con), read_previous(con)
         result = resolve(inputs, previous, RULES_ONLY, RESOLVED_AT)
         with duckdb.connect(str(path)) as con:
-            write_outputs(con, result.crosswalk, result.links, result.explanations, result.lineage)
+            write_frames(
+                con,
+                output_writes(
+                    result.crosswalk, result.links, result.explanations, result.lineage,
+                    result.ambiguous,
+                ),
+            )  # fmt: skip
     with duckdb.connect(str(path)) as con:
         columns = [r[0] for r in con.execute(f"DESCRIBE {CROSSWALK.sql}").fetchall()]
         assert columns == [name for name, _ in CROSSWALK_COLUMNS]

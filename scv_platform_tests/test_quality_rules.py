@@ -83,6 +83,11 @@ def dims(con):
     cards = [{"card_account_id": "CA1", "scv_customer_id": "SCV-A"},
              {"card_account_id": "CA2", "scv_customer_id": None}]  # fmt: skip
     table(con, "gold.dim_card_account", cards)
+    ambiguous = [
+        {"source_system": "shop", "source_record_id": "S7", "candidate_customers": 2},
+        {"source_system": "legacy", "source_record_id": "S1", "candidate_customers": 3},
+    ]
+    table(con, "silver.identity_ambiguous_accounts", ambiguous)
     return con
 
 
@@ -173,16 +178,25 @@ def test_total_consistency_tells_missing_from_disagreeing_totals(dims):
 def test_broken_keys_are_flagged_against_the_dimensions_as_they_are_now(dims):
     rows = [order(1), order(2, product="P404"), order(3, product=None),
             order(4, scv_customer_id="SCV-S"), order(5, scv_customer_id="SCV-OLD"),
-            order(6, scv_customer_id=None, shop_customer_id=None)]  # fmt: skip
+            order(6, scv_customer_id=None, shop_customer_id=None),
+            order(7, scv_customer_id="SCV-S", shop_customer_id="S7")]  # fmt: skip
     table(dims, "gold.fct_orders", rows)
     products = fact_rules.fk_orders_product(dims, WINDOW, SETTINGS).flagged
     assert dict(zip(products["record_id"], products["issue"], strict=True)) == {
         "O2": "product_unknown", "O3": "product_missing"}  # fmt: skip
     customers = fact_rules.fk_orders_customer(dims, WINDOW, SETTINGS).flagged.set_index("record_id")
+    # S7's e-mail fits two customers (identity's review queue); S1's fits nobody on record
     assert customers["issue"].to_dict() == {
         "O4": "shop_account_not_linked", "O5": "customer_unresolved",
-        "O6": "shop_customer_missing"}  # fmt: skip
+        "O6": "shop_customer_missing", "O7": "shop_account_ambiguous"}  # fmt: skip
     assert not customers.loc["O4", "holds_row"] and customers.loc["O5", "holds_row"]
+    assert not customers.loc["O7", "holds_row"]
+    assert "fits 2 customers" in customers.loc["O7", "detail"]
+    assert "fits no CRM or legacy customer and it has 5 orders" in customers.loc["O4", "detail"]
+    # an account of nobody on record with an order history is a shop-only customer
+    established = QualitySettings(shop_customer_min_orders=5)
+    customers = fact_rules.fk_orders_customer(dims, WINDOW, established).flagged
+    assert set(customers["record_id"]) == {"O5", "O6", "O7"}
     transactions = [transaction(1, 5.0), transaction(2, 5.0, "CA2"), transaction(3, 5.0, "X")]
     table(dims, "gold.fct_transactions", transactions)
     cards = fact_rules.fk_transactions_card_account(dims, WINDOW, SETTINGS).flagged

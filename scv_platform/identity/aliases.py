@@ -18,7 +18,8 @@ whose user part has the same letters, the candidate tiers are, strongest first:
 3. ``counter``: one is the other plus a counter (``elizabeth.smith`` / ``elizabeth.smith21``).
 4. ``name``: a customer with no e-mail on file at all whose name spells the letters
    (first+last, last+first, initial+last, last+initial, or the first name with the birth year
-   as digits).
+   as digits). A name explains no number but a counter: ``jane.doe4821`` is a handle of its
+   own (a guest checkout, a namesake), not evidence for every Jane Doe without an e-mail.
 
 Same letters with *other* numbers (``jane.doe12`` / ``jane.doe34``, or ``jane.doe`` /
 ``jane.doe4821``) or other separators (``jane.doe`` / ``jane_doe``) are two handles, so two
@@ -28,7 +29,9 @@ the e-mail tiers.
 The strongest tier that finds a cluster decides, and the link is made when it finds exactly
 one cluster. At tiers 2 and 3 a customer without an e-mail whose name spells the address
 (tier 4) competes: a namesake's alias is not evidence against them, so any such customer
-leaves the identity alone (ambiguous). Only identities whose cluster holds no named identity
+leaves the identity alone (ambiguous). Ambiguous identities are reported with their candidate
+clusters (for a steward to settle with an override); an identity no tier finds is an account
+nobody on record is known to own. Only identities whose cluster holds no named identity
 are considered; the link goes to the smallest member of the chosen cluster found at the
 deciding tier.
 
@@ -41,6 +44,8 @@ between it and another namesake.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -62,6 +67,7 @@ _COUNTER = """((starts_with(o.email_user, n.email_user)
 _NUMBER = f"regexp_replace({_SHORTER}, '[^0-9]', '', 'g')"
 # a number that reads as a year is shared by every namesake born that year: not a tag
 _TAGGED = f"({_NUMBER} <> '' AND NOT regexp_full_match({_NUMBER}, '(19|20)[0-9]{{2}}'))"
+MAX_COUNTER_DIGITS = 2
 TIER_HANDLE, TIER_EXACT, TIER_COUNTER, TIER_NAME = 1, 2, 3, 4
 TIER_NAMES = {TIER_HANDLE: "handle", TIER_EXACT: "user", TIER_COUNTER: "counter", TIER_NAME: "name"}
 
@@ -102,14 +108,18 @@ WITH keyed AS (
     UNION ALL
     SELECT o.unique_id, k.cluster_key, k.unique_id, {TIER_NAME}
     FROM orphans AS o JOIN name_keys AS k ON k.name_key = o.email_stem
-    WHERE k.year_key IS NULL OR k.year_key = o.digits
+    -- a name explains no number but a counter; the first name, the birth year
+    WHERE (k.year_key IS NULL AND length(o.digits) <= {MAX_COUNTER_DIGITS})
+       OR k.year_key = o.digits
 ), candidates AS (
-    SELECT f.* FROM found AS f JOIN orphans AS o USING (unique_id)
+    SELECT f.unique_id, f.tier, f.cluster_key, min(f.named_id) AS named_id
+    FROM found AS f JOIN orphans AS o USING (unique_id)
     WHERE NOT EXISTS (SELECT 1 FROM holdings AS h
                       WHERE h.cluster_key = f.cluster_key AND h.source_system = o.source_system)
+    GROUP BY ALL
 )
-SELECT unique_id AS orphan_id, tier, count(DISTINCT cluster_key) AS clusters,
-       min(named_id) AS named_id
+SELECT unique_id AS orphan_id, tier, count(*) AS clusters, min(named_id) AS named_id,
+       list(named_id ORDER BY named_id) AS candidate_ids
 FROM candidates
 GROUP BY unique_id, tier
 """
@@ -120,9 +130,19 @@ MAX_ROUNDS = 5
 candidate for another account of that system in the next, which settles some ambiguities."""
 
 
-def _decide(found: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-    """(orphan_id, named_id, tier) of the orphans linked, and the deciding tier of every orphan
-    found (index orphan_id)."""
+@dataclass(frozen=True)
+class AliasOutcome:
+    """What the rule did: links for the unambiguous aliases, counts per deciding tier, and
+    the identities left alone although some tier found candidates."""
+
+    links: pd.DataFrame  # unique_id_l < unique_id_r, match_rule, rules
+    counts: dict[str, int]  # <tier>_linked, <tier>_ambiguous
+    ambiguous: pd.DataFrame  # orphan_id, tier, clusters, candidate_ids (one id per cluster)
+
+
+def _decide(found: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(orphan_id, named_id, tier) of the orphans linked, and for every orphan found its
+    deciding tier, the clusters found there and one member of each (index orphan_id)."""
     clusters = found.pivot(index="orphan_id", columns="tier", values="clusters")
     clusters = clusters.reindex(columns=list(TIER_NAMES)).fillna(0).astype(int)
     named = found.pivot(index="orphan_id", columns="tier", values="named_id")
@@ -142,27 +162,42 @@ def _decide(found: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
             "tier": deciding[linked],
         }
     )
-    return chosen, pd.Series(deciding, index=clusters.index)
+    at_deciding = found.set_index(["orphan_id", "tier"])["candidate_ids"].reindex(
+        pd.MultiIndex.from_arrays([clusters.index, deciding])
+    )
+    by_name = found[found["tier"] == TIER_NAME].set_index("orphan_id")["candidate_ids"]
+    candidates = [
+        sorted({*ids, *by_name[orphan]}) if extra else list(ids)
+        for ids, extra, orphan in zip(at_deciding, competitors, clusters.index, strict=True)
+    ]
+    decided = pd.DataFrame(
+        {
+            "tier": deciding,
+            "clusters": found_at + competitors,  # a customer without an e-mail is no tier 1-3 find
+            "candidate_ids": candidates,
+            "linked": linked,
+        },
+        index=clusters.index,
+    )
+    return chosen, decided
 
 
-def alias_links(
-    con: duckdb.DuckDBPyConnection, cluster_keys: pd.DataFrame
-) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Links (``unique_id_l`` < ``unique_id_r``, ``match_rule``, ``rules``) for unambiguous
-    aliases, and counts of linked identities per deciding tier and of those left ambiguous.
+def alias_links(con: duckdb.DuckDBPyConnection, cluster_keys: pd.DataFrame) -> AliasOutcome:
+    """Links for unambiguous aliases, counts of linked identities per deciding tier and of
+    those left ambiguous, and the ambiguous identities with their candidates.
 
     ``cluster_keys`` (unique_id, cluster_key) is the clustering before this rule.
     """
     keys = cluster_keys.set_index("unique_id")["cluster_key"].copy()
     chosen: list[pd.DataFrame] = []
-    deciding = pd.Series(dtype=int)
+    decided = pd.DataFrame({"tier": [], "clusters": [], "candidate_ids": [], "linked": []})
     for _ in range(MAX_ROUNDS):
         con.register(CLUSTERS_VIEW, keys.rename_axis("unique_id").reset_index())
         try:
             found = con.execute(ALIAS_SQL).df()
         finally:
             con.unregister(CLUSTERS_VIEW)
-        linked, deciding = _decide(found)
+        linked, decided = _decide(found)
         if linked.empty:
             break
         chosen.append(linked)
@@ -175,10 +210,11 @@ def alias_links(
         if chosen
         else pd.DataFrame({"orphan_id": [], "named_id": [], "tier": []})
     )
+    left = decided[~decided["linked"].astype(bool)]  # after the last round
     counts: dict[str, int] = {}
     for tier, name in TIER_NAMES.items():
         counts[f"{name}_linked"] = int((done["tier"] == tier).sum())
-        counts[f"{name}_ambiguous"] = int((deciding == tier).sum())  # left after the last round
+        counts[f"{name}_ambiguous"] = int((left["tier"] == tier).sum())
     orphan, partner = done["orphan_id"].to_numpy(), done["named_id"].to_numpy()
     links = pd.DataFrame(
         {
@@ -188,4 +224,5 @@ def alias_links(
             "rules": [f"{RULE_ALIAS}:{TIER_NAMES[t]}" for t in done["tier"]],
         }
     )
-    return links, counts
+    ambiguous = left.drop(columns="linked").rename_axis("orphan_id").reset_index()
+    return AliasOutcome(links, counts, ambiguous)

@@ -18,6 +18,8 @@ from scv_platform.automation.retries import IDENTITY_RETRY
 from scv_platform.identity.checks import build_identity_checks
 from scv_platform.identity.config import IdentityConfig
 from scv_platform.identity.tables import (
+    AMBIGUOUS,
+    AMBIGUOUS_COLUMNS,
     CANDIDATES,
     CARD_LINKS,
     CROSSWALK,
@@ -49,58 +51,65 @@ class IdentityDefinitions(NamedTuple):
     asset_checks: list[dg.AssetChecksDefinition]
 
 
+DESCRIPTIONS: dict[Table, str] = {
+    CROSSWALK: (
+        "One row per source identity (CRM contact, legacy customer, web shop account) "
+        "with its stable scv_customer_id, the rule or model that linked it "
+        "(match_rule) and the Splink probability for probabilistic links. "
+        "Deterministic rules first, then Splink, then clustering with steward "
+        "overrides; ids survive re-runs (see silver.identity_id_lineage)."
+    ),
+    EXPLANATIONS: (
+        "One row per probabilistic (Splink) link at or above the threshold: both "
+        "identities, probability, match weight, the prior and one match weight per "
+        "field (mw_*, log2 Bayes factors, term-frequency adjustments included), and "
+        "whether clustering accepted it."
+    ),
+    LINKS: (
+        "Every link considered by clustering (overrides, rules, Splink, e-mail aliases) "
+        "with its status: accepted, redundant, or rejected (never_merge override, or "
+        "two CRM contacts on probabilistic evidence only)."
+    ),
+    AMBIGUOUS: (
+        "The steward's review queue: identities known only by an e-mail address (web "
+        "shop accounts) whose address several customers could own, so the e-mail alias "
+        "rule left them unlinked. One row each, with the deciding rule tier and the "
+        "candidate customers; settle one with a merge row in the identity_overrides "
+        "seed. An e-mail-only identity that is neither linked nor listed here fits "
+        "nobody on record (a guest checkout, an unknown shopper)."
+    ),
+    LINEAGE: (
+        "Append-only history of scv_customer_id changes: merges (an id absorbed into "
+        "another) and splits (identities leaving an id for a new one), with reasons."
+    ),
+}
+
+
 def _specs(engine: str) -> list[dg.AssetSpec]:
     # Splink runs on an in-memory DuckDB in the step whatever the warehouse engine is
-    kinds = {"python", "splink", "duckdb", engine}
+    splink_kinds = {"python", "splink", "duckdb", engine}
     return [
         dg.AssetSpec(
-            key=dg.AssetKey(CROSSWALK.asset_path),
+            key=dg.AssetKey(table.asset_path),
             group_name=IDENTITY_GROUP,
-            kinds=kinds,
+            kinds={"python", "duckdb", engine} if table == LINEAGE else splink_kinds,
             deps=INPUT_KEYS,
-            freshness_policy=daily_freshness_policy(),  # a gold output
-            description=(
-                "One row per source identity (CRM contact, legacy customer, web shop account) "
-                "with its stable scv_customer_id, the rule or model that linked it "
-                "(match_rule) and the Splink probability for probabilistic links. "
-                "Deterministic rules first, then Splink, then clustering with steward "
-                "overrides; ids survive re-runs (see silver.identity_id_lineage)."
-            ),
-        ),
-        dg.AssetSpec(
-            key=dg.AssetKey(EXPLANATIONS.asset_path),
-            group_name=IDENTITY_GROUP,
-            kinds=kinds,
-            deps=INPUT_KEYS,
-            description=(
-                "One row per probabilistic (Splink) link at or above the threshold: both "
-                "identities, probability, match weight, the prior and one match weight per "
-                "field (mw_*, log2 Bayes factors, term-frequency adjustments included), and "
-                "whether clustering accepted it."
-            ),
-        ),
-        dg.AssetSpec(
-            key=dg.AssetKey(LINKS.asset_path),
-            group_name=IDENTITY_GROUP,
-            kinds=kinds,
-            deps=INPUT_KEYS,
-            description=(
-                "Every link considered by clustering (overrides, rules, Splink, e-mail aliases) "
-                "with its status: accepted, redundant, or rejected (never_merge override, or "
-                "two CRM contacts on probabilistic evidence only)."
-            ),
-        ),
-        dg.AssetSpec(
-            key=dg.AssetKey(LINEAGE.asset_path),
-            group_name=IDENTITY_GROUP,
-            kinds={"python", "duckdb", engine},
-            deps=INPUT_KEYS,
-            description=(
-                "Append-only history of scv_customer_id changes: merges (an id absorbed into "
-                "another) and splits (identities leaving an id for a new one), with reasons."
-            ),
-        ),
+            # the crosswalk is a gold output
+            freshness_policy=daily_freshness_policy() if table == CROSSWALK else None,
+            description=description,
+        )
+        for table, description in DESCRIPTIONS.items()
     ]
+
+
+def _table_metadata(frame: pd.DataFrame, columns: tuple[tuple[str, str], ...]) -> dict[str, object]:
+    """Row count and column schema of a written table."""
+    return {
+        "dagster/row_count": len(frame),
+        "dagster/column_schema": dg.TableSchema(
+            columns=[dg.TableColumn(name, kind.lower()) for name, kind in columns]
+        ),
+    }
 
 
 def _preview(frame: pd.DataFrame) -> str:
@@ -119,7 +128,8 @@ def _counts_markdown(counts: dict[str, object]) -> str:
 def build_identity_assets(
     config: IdentityConfig | None = None, engine: str = "duckdb"
 ) -> IdentityDefinitions:
-    """The identity-resolution multi-asset (crosswalk, explanations, links, lineage) and the
+    """The identity-resolution multi-asset (crosswalk, explanations, links, ambiguous accounts,
+    lineage) and the
     quality-gate checks on the crosswalk. ``config`` defaults to ``IdentityConfig.from_env()``;
     ``engine`` is the warehouse's (its ``kinds`` tag)."""
     config = config or IdentityConfig.from_env()
@@ -148,7 +158,13 @@ def build_identity_assets(
         result = resolve(inputs, previous, config, resolved_at)
         with open_gateway(warehouse) as gateway:
             gateway.write_frames(
-                output_writes(result.crosswalk, result.links, result.explanations, result.lineage)
+                output_writes(
+                    result.crosswalk,
+                    result.links,
+                    result.explanations,
+                    result.lineage,
+                    result.ambiguous,
+                )
             )
         for note in result.notes:
             context.log.warning(note)
@@ -158,10 +174,7 @@ def build_identity_assets(
         yield dg.MaterializeResult(
             asset_key=dg.AssetKey(CROSSWALK.asset_path),
             metadata={
-                "dagster/row_count": len(result.crosswalk),
-                "dagster/column_schema": dg.TableSchema(
-                    columns=[dg.TableColumn(n, t.lower()) for n, t in CROSSWALK_COLUMNS]
-                ),
+                **_table_metadata(result.crosswalk, CROSSWALK_COLUMNS),
                 "identities": stats["identities"],
                 "customers": stats["clusters"],
                 "customers_with_several_identities": stats["clusters_with_several_identities"],
@@ -197,6 +210,16 @@ def build_identity_assets(
         yield dg.MaterializeResult(
             asset_key=dg.AssetKey(LINKS.asset_path),
             metadata={"dagster/row_count": len(result.links)},
+        )
+        yield dg.MaterializeResult(
+            asset_key=dg.AssetKey(AMBIGUOUS.asset_path),
+            metadata={
+                **_table_metadata(result.ambiguous, AMBIGUOUS_COLUMNS),
+                "by_deciding_rule": dg.MetadataValue.json(
+                    result.ambiguous.groupby("deciding_rule").size().to_dict()
+                ),
+                "preview": dg.MetadataValue.md(_preview(result.ambiguous)),
+            },
         )
         yield dg.MaterializeResult(
             asset_key=dg.AssetKey(LINEAGE.asset_path),

@@ -10,7 +10,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from scv_platform.identity.aliases import alias_links
+from scv_platform.identity.aliases import TIER_NAMES, alias_links
 from scv_platform.identity.clustering import ACCEPTED, REDUNDANT, Clusters, cluster
 from scv_platform.identity.config import IdentityConfig
 from scv_platform.identity.features import prepare_records
@@ -18,6 +18,7 @@ from scv_platform.identity.model import ModelResult, train_and_predict
 from scv_platform.identity.overrides import Overrides, parse_overrides
 from scv_platform.identity.rules import (
     RECORDS_VIEW,
+    RULE_ALIAS,
     RULE_SPLINK,
     card_holders,
     deterministic_links,
@@ -38,6 +39,7 @@ class Resolution:
     links: pd.DataFrame
     explanations: pd.DataFrame
     lineage: pd.DataFrame
+    ambiguous: pd.DataFrame  # e-mail-only identities several customers could own
     model: ModelResult
     stats: dict[str, object]
     notes: list[str] = field(default_factory=list)
@@ -101,6 +103,7 @@ class _Linked:
     splink_links: pd.DataFrame  # Splink pairs at or above the threshold, not yet joined
     model: ModelResult
     alias_counts: dict[str, int]
+    alias_ambiguous: pd.DataFrame
 
 
 def _link_and_cluster(
@@ -143,13 +146,13 @@ def _link_and_cluster(
             ignore_index=True,
         )
         first_pass = cluster(nodes, links, overrides.never_merge)
-        aliases, alias_counts = alias_links(con, first_pass.members)
+        aliases = alias_links(con, first_pass.members)
     finally:
         con.close()
-    links = pd.concat([links, aliases.assign(match_probability=np.nan)], ignore_index=True)
+    links = pd.concat([links, aliases.links.assign(match_probability=np.nan)], ignore_index=True)
     clusters = cluster(nodes, links, overrides.never_merge)
     timings["clustering_s"] = time.perf_counter() - t
-    return _Linked(clusters.links, clusters, splink_links, model, alias_counts)
+    return _Linked(clusters.links, clusters, splink_links, model, aliases.counts, aliases.ambiguous)
 
 
 def resolve(
@@ -191,10 +194,33 @@ def resolve(
     links["resolved_at"] = resolved_at
 
     explanations = _explanations(linked.splink_links, links, id_of, linked.model, resolved_at)
+    ambiguous = _ambiguous(linked.alias_ambiguous, records, id_of, resolved_at)
     timings["total_s"] = time.perf_counter() - started
     stats = _stats(records, crosswalk, links, linked.model, config, lineage)
     stats["email_alias"] = linked.alias_counts
-    return Resolution(crosswalk, links, explanations, lineage, linked.model, stats, notes, timings)
+    return Resolution(
+        crosswalk, links, explanations, lineage, ambiguous, linked.model, stats, notes, timings
+    )
+
+
+def _ambiguous(
+    found: pd.DataFrame, records: pd.DataFrame, id_of: pd.Series, resolved_at: datetime
+) -> pd.DataFrame:
+    """The identities the e-mail alias rule left alone, with the customers they could be."""
+    keys = records.set_index("unique_id").reindex(found["orphan_id"])
+    candidates = [sorted(set(id_of.reindex(ids).dropna())) for ids in found["candidate_ids"]]
+    frame = pd.DataFrame(
+        {
+            "source_system": keys["source_system"].to_numpy(),
+            "source_record_id": keys["source_record_id"].to_numpy(),
+            "scv_customer_id": id_of.reindex(found["orphan_id"]).to_numpy(),
+            "deciding_rule": [f"{RULE_ALIAS}:{TIER_NAMES[int(t)]}" for t in found["tier"]],
+            "candidate_customers": [len(c) for c in candidates],
+            "candidate_scv_customer_ids": [",".join(c) for c in candidates],
+            "resolved_at": resolved_at,
+        }
+    )
+    return frame.sort_values(["source_system", "source_record_id"], ignore_index=True)
 
 
 def _explanations(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from scv_platform.warehouse.frames import FrameWrite, write_frame, write_frames
+from scv_platform.warehouse.frames import FrameWrite, write_frame
 from scv_platform.warehouse.sql import checked_identifier, qualified
 
 KEY_SEPARATOR = "|"
@@ -43,6 +43,7 @@ CROSSWALK = Table("gold", "customer_crosswalk")
 EXPLANATIONS = Table("silver", "identity_match_explanations")
 LINKS = Table("silver", "identity_links")
 LINEAGE = Table("silver", "identity_id_lineage")
+AMBIGUOUS = Table("silver", "identity_ambiguous_accounts")
 
 CANDIDATE_COLUMNS = (
     "source_system", "source_record_id", "first_name", "last_name", "full_name", "birth_date",
@@ -98,6 +99,16 @@ LINEAGE_COLUMNS = (
     ("identities_moved", "BIGINT"),
     ("reason", "VARCHAR"),
     ("changed_at", "TIMESTAMP"),
+)
+
+AMBIGUOUS_COLUMNS = (
+    ("source_system", "VARCHAR"),
+    ("source_record_id", "VARCHAR"),
+    ("scv_customer_id", "VARCHAR"),
+    ("deciding_rule", "VARCHAR"),
+    ("candidate_customers", "BIGINT"),
+    ("candidate_scv_customer_ids", "VARCHAR"),
+    ("resolved_at", "TIMESTAMP"),
 )
 
 
@@ -177,25 +188,17 @@ def output_writes(
     links: pd.DataFrame,
     explanations: pd.DataFrame,
     lineage: pd.DataFrame,
+    ambiguous: pd.DataFrame,
 ) -> list[FrameWrite]:
-    """The crosswalk, links and explanations replace their tables; the lineage is appended."""
+    """The crosswalk, links, explanations and ambiguous accounts replace their tables; the
+    lineage is appended."""
     return [
         FrameWrite(CROSSWALK.schema, CROSSWALK.name, crosswalk, CROSSWALK_COLUMNS),
         FrameWrite(LINKS.schema, LINKS.name, links, LINK_COLUMNS),
         FrameWrite(EXPLANATIONS.schema, EXPLANATIONS.name, explanations, EXPLANATION_COLUMNS),
         FrameWrite(LINEAGE.schema, LINEAGE.name, lineage, LINEAGE_COLUMNS, append=True),
+        FrameWrite(AMBIGUOUS.schema, AMBIGUOUS.name, ambiguous, AMBIGUOUS_COLUMNS),
     ]
-
-
-def write_outputs(
-    con: duckdb.DuckDBPyConnection,
-    crosswalk: pd.DataFrame,
-    links: pd.DataFrame,
-    explanations: pd.DataFrame,
-    lineage: pd.DataFrame,
-) -> None:
-    """Replace the crosswalk, links and explanations and append the lineage, atomically."""
-    write_frames(con, output_writes(crosswalk, links, explanations, lineage))
 
 
 def replace_table(

@@ -121,10 +121,12 @@ ROW_CHECKS = (
         "have a customer that does not resolve to a current customer of record",
         "orders without a resolvable customer are held out of the marts until the dimension "
         "catches up (re-run identity resolution, then the facts of the day); orders of shop "
-        "accounts linked to no CRM or legacy customer (guest checkouts, unknown e-mails) stay "
-        "in the marts and wait in quality.quarantine for review: link the account with a "
-        "merge row in the identity_overrides seed when the person is known.",
-        (ORDERS.table, fact_rules.DIM_CUSTOMER),
+        "accounts linked to no CRM or legacy customer stay in the marts and wait in "
+        "quality.quarantine for review. An account whose e-mail fits several customers is "
+        f"listed with its candidates in {fact_rules.AMBIGUOUS_SHOP}: decide which one and "
+        "add a merge row to the identity_overrides seed. An account whose e-mail fits nobody "
+        "is a guest checkout or an unknown shopper: ask the shop who it is, or leave it.",
+        (ORDERS.table, fact_rules.DIM_CUSTOMER, fact_rules.AMBIGUOUS_SHOP),
     ),
     RowCheck(
         "fk_transactions_card_account",

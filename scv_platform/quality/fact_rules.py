@@ -42,6 +42,7 @@ MIN_CARD_ROWS = 5  # fewer reference rows of a card in a category: its median is
 DIM_PRODUCT = "gold.dim_product"
 DIM_CUSTOMER = "gold.dim_customer"
 DIM_CARD_ACCOUNT = "gold.dim_card_account"
+AMBIGUOUS_SHOP = "silver.identity_ambiguous_accounts"  # written by identity resolution
 
 Rule = Callable[[duckdb.DuckDBPyConnection, CheckWindow, QualitySettings], RuleResult]
 
@@ -321,37 +322,65 @@ def fk_orders_customer(
 ) -> RuleResult:
     """Orders whose customer does not resolve to a current customer of record.
 
-    Held: no shop account, or no current customer in dim_customer. Kept for review: a
-    customer known only from the web shop (no CRM contact, no legacy record), i.e. a shop
-    account identity resolution could not link to anyone the business knows."""
+    Held: no shop account, or no current customer in dim_customer. Kept for review, shop
+    accounts no CRM contact or legacy record is linked to: ``shop_account_ambiguous`` when
+    identity resolution found several customers the account's e-mail fits (its review
+    queue lists them), ``shop_account_not_linked`` when it fits nobody on record (a guest
+    checkout, an unknown shopper). An account that fits nobody but has placed at least
+    ``shop_customer_min_orders`` orders is a shop-only customer in its own right: not
+    flagged."""
     sql = f"""
         WITH customers AS (
             SELECT scv_customer_id,
                    coalesce(d365_contacts, 0) + coalesce(legacy_customers, 0) AS of_record
             FROM {DIM_CUSTOMER} WHERE is_current
+        ), ambiguous AS (
+            SELECT source_record_id, candidate_customers FROM {AMBIGUOUS_SHOP}
+            WHERE source_system = 'shop'
+        ), flagged AS (
+            SELECT {lineage_sql(ORDERS, "o")}, 'scv_customer_id' AS column_name,
+                   CASE WHEN o.shop_customer_id IS NULL THEN 'shop_customer_missing'
+                        WHEN c.scv_customer_id IS NULL THEN 'customer_unresolved'
+                        WHEN a.source_record_id IS NOT NULL THEN 'shop_account_ambiguous'
+                        ELSE 'shop_account_not_linked' END AS issue,
+                   c.scv_customer_id IS NULL AS holds_row, o.shop_customer_id,
+                   o.scv_customer_id, a.candidate_customers
+            FROM {ORDERS.table} o
+            LEFT JOIN customers c ON c.scv_customer_id = o.scv_customer_id
+            LEFT JOIN ambiguous a ON a.source_record_id = o.shop_customer_id
+            WHERE {WINDOW_SQL.format(a="o")}
+              AND (o.shop_customer_id IS NULL OR c.scv_customer_id IS NULL OR c.of_record = 0)
+        ), history AS (
+            SELECT shop_customer_id, count(*) AS account_orders FROM {ORDERS.table}
+            WHERE shop_customer_id IN (
+                SELECT shop_customer_id FROM flagged WHERE issue = 'shop_account_not_linked'
+            )
+            GROUP BY shop_customer_id
         )
-        SELECT {lineage_sql(ORDERS, "o")}, 'scv_customer_id' AS column_name,
-               CASE WHEN o.shop_customer_id IS NULL THEN 'shop_customer_missing'
-                    WHEN c.scv_customer_id IS NULL THEN 'customer_unresolved'
-                    ELSE 'shop_account_not_linked' END AS issue,
-               c.scv_customer_id IS NULL AS holds_row, o.shop_customer_id, o.scv_customer_id
-        FROM {ORDERS.table} o LEFT JOIN customers c ON c.scv_customer_id = o.scv_customer_id
-        WHERE {WINDOW_SQL.format(a="o")}
-          AND (o.shop_customer_id IS NULL OR c.scv_customer_id IS NULL OR c.of_record = 0)
+        SELECT flagged.*, history.account_orders
+        FROM flagged LEFT JOIN history USING (shop_customer_id)
+        WHERE flagged.issue <> 'shop_account_not_linked'
+           OR history.account_orders < $min_orders
     """
     messages = {
         "shop_customer_missing": "the order has no shop account",
         "customer_unresolved": "the shop account resolves to no current customer",
-        "shop_account_not_linked": "the shop account is linked to no CRM or legacy customer",
     }
-    return _run(
-        con,
-        ORDERS,
-        window,
-        sql,
-        window.params(),
-        lambda f: f["shop_customer_id"].fillna("(empty)") + ": " + f["issue"].map(messages),
-    )
+
+    def detail(f: pd.DataFrame) -> pd.Series:
+        account = f["shop_customer_id"].fillna("(empty)") + ": "
+        text = account + f["issue"].map(messages).fillna("")
+        fits = account + "the shop account's e-mail fits " + _fmt(f["candidate_customers"], 0)
+        fits += " customers; review it in " + AMBIGUOUS_SHOP
+        nobody = account + "the shop account's e-mail fits no CRM or legacy customer and it "
+        nobody += "has " + _fmt(f["account_orders"], 0) + " orders (a guest or unknown shopper)"
+        return text.where(
+            ~f["issue"].isin(["shop_account_ambiguous", "shop_account_not_linked"]),
+            fits.where(f["issue"] == "shop_account_ambiguous", nobody),
+        )
+
+    params = window.params() | {"min_orders": settings.shop_customer_min_orders}
+    return _run(con, ORDERS, window, sql, params, detail)
 
 
 def fk_transactions_card_account(
