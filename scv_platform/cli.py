@@ -67,6 +67,7 @@ def _run(args: argparse.Namespace) -> int:
     from scv_platform.partitions import daily_partitions
     from scv_platform.runner.execute import (
         QUARANTINED_IN_RUN_SQL,
+        dbt_test_checks,
         execute,
         quarantined_in_warehouse,
     )
@@ -111,6 +112,9 @@ def _run(args: argparse.Namespace) -> int:
     selection = dg.AssetSelection.from_string(args.select) if args.select else None
     if selection is not None:
         header.append(f"Selection: {args.select}")
+    only_checks = dbt_test_checks(defs) if args.dbt_tests_only else None
+    if only_checks is not None:
+        header.append("Checks: the dbt tests only (no Python checks)")
     log_path = home / "logs" / f"scv-run-{time.strftime('%Y%m%dT%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     print("\n".join(header), flush=True)
@@ -120,7 +124,7 @@ def _run(args: argparse.Namespace) -> int:
         contextlib.redirect_stdout(log),
         dg.DagsterInstance.get() as instance,
     ):
-        summary = execute(defs, plan, instance, quarantined, selection)
+        summary = execute(defs, plan, instance, quarantined, selection, only_checks)
     print(render(summary, []))
     print()
     if settings.is_local:
@@ -166,6 +170,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="end",
         type=_date,
         help="last day partition to build (default: the last day with data)",
+    )
+    run.add_argument(
+        "--dbt-tests-only",
+        action="store_true",
+        help="of the checks, run only the dbt tests (e.g. to time Dagster against a bare "
+        "dbt build, as make bench does)",
     )
     run.set_defaults(handler=_run)
     return parser

@@ -69,3 +69,24 @@ def test_dagster_cli_validates_the_workspace(local_env):
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=180,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_dbt_tests_only_keeps_the_dbt_tests_and_drops_the_python_checks(local_env):
+    from scv_platform.runner.execute import dbt_test_checks, plan_stages, stage_selection
+
+    defs = build_definitions(load_settings())
+    graph = defs.resolve_asset_graph()
+    dbt_tests = dbt_test_checks(defs)
+    names = {key.name for key in dbt_tests}
+    assert "unique_fct_transactions_transaction_id" in names
+    assert "orders_quantity_iqr" not in names and "identity_largest_cluster" not in names
+    stages = plan_stages(defs, dg.AssetSelection.from_string("kind:dbt"), with_partitions=True)
+    for stage in stages:
+        every = stage_selection(stage).resolve_checks(graph)
+        only = stage_selection(stage, dbt_tests).resolve_checks(graph)
+        assert only == every & dbt_tests
+        assert stage_selection(stage, dbt_tests).resolve(graph) == stage.keys
+    daily = next(s for s in stages if s.partitioned)
+    assert any(
+        k.name == "orders_quantity_iqr" for k in stage_selection(daily).resolve_checks(graph)
+    )

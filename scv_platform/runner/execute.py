@@ -21,6 +21,7 @@ from dagster._core.storage.tags import (
 from scv_platform.resources.warehouse import WAREHOUSE_KEY
 from scv_platform.runner.plan import RunPlan
 from scv_platform.runner.summary import RunSummary, merge_summaries, summarise
+from scv_platform.transform.assets import DBT_ASSET_NAMES
 from scv_platform.warehouse.gateway import open_gateway
 from scv_platform.warehouse.operational_tables import QUARANTINE
 
@@ -59,6 +60,16 @@ def blocking_check_names(defs: dg.Definitions) -> set[str]:
         for key in graph.asset_check_keys
         if graph.get_check_spec(key).blocking
     }
+
+
+def dbt_test_checks(defs: dg.Definitions) -> frozenset[dg.AssetCheckKey]:
+    """The asset checks that are dbt tests (those of the dbt multi-assets)."""
+    return frozenset(
+        key
+        for assets_def in defs.resolve_asset_graph().assets_defs
+        if assets_def.is_executable and assets_def.node_def.name in DBT_ASSET_NAMES
+        for key in assets_def.check_keys
+    )
 
 
 def built_from_daily_models(graph: dg.BaseAssetGraph) -> set[dg.AssetKey]:
@@ -109,19 +120,31 @@ def plan_stages(
     ]
 
 
+def stage_selection(
+    stage: Stage, only_checks: frozenset[dg.AssetCheckKey] | None = None
+) -> dg.AssetSelection:
+    """The stage's assets with their checks (only those in ``only_checks`` when given)."""
+    assets = dg.AssetSelection.assets(*stage.keys)
+    if only_checks is None:
+        return assets
+    kept = [key for key in only_checks if key.asset_key in stage.keys]
+    return assets.without_checks() | dg.AssetSelection.checks(*kept)
+
+
 def run_stage(
     defs: dg.Definitions,
     stage: Stage,
     plan: RunPlan,
     instance: dg.DagsterInstance,
     log_level: str = "WARNING",
+    only_checks: frozenset[dg.AssetCheckKey] | None = None,
 ) -> dg.ExecuteInProcessResult:
     tags: dict[str, str] = {"scv/trigger": "scv run", "scv/stage": stage.job_name}
     partition_range = plan.partition_range
     if stage.partitioned and partition_range is not None:
         tags[ASSET_PARTITION_RANGE_START_TAG] = partition_range.start
         tags[ASSET_PARTITION_RANGE_END_TAG] = partition_range.end
-    job = dg.define_asset_job(stage.job_name, selection=dg.AssetSelection.assets(*stage.keys))
+    job = dg.define_asset_job(stage.job_name, selection=stage_selection(stage, only_checks))
     resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(
         stage.job_name
     )
@@ -139,13 +162,15 @@ def execute(
     instance: dg.DagsterInstance,
     quarantine_count: Callable[[str], int],
     selection: dg.AssetSelection | None = None,
+    only_checks: frozenset[dg.AssetCheckKey] | None = None,
 ) -> RunSummary:
-    """Run every stage in order; stop at the first stage that fails."""
+    """Run every stage in order (with only the checks in ``only_checks`` when given); stop
+    at the first stage that fails."""
     blocking = blocking_check_names(defs)
     summaries: list[RunSummary] = []
     for stage in plan_stages(defs, selection, with_partitions=plan.partition_range is not None):
         started = time.perf_counter()
-        result = run_stage(defs, stage, plan, instance)
+        result = run_stage(defs, stage, plan, instance, only_checks=only_checks)
         summary = summarise(result, time.perf_counter() - started, blocking)
         summary.quarantined_rows = quarantine_count(result.run_id)
         summaries.append(summary)

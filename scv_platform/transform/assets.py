@@ -23,6 +23,8 @@ from scv_platform.warehouse.sql import checked_partition_key
 os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
 
 DAILY_SELECT = f"tag:{DAILY_TAG}"
+DBT_MODELS, DBT_DAILY_MODELS = "scv_dbt_models", "scv_dbt_daily_models"
+DBT_ASSET_NAMES = frozenset({DBT_MODELS, DBT_DAILY_MODELS})  # their checks are the dbt tests
 
 
 def _has_daily_models(project: DbtProject) -> bool:
@@ -68,7 +70,7 @@ def build_dbt_assets(
         manifest=project.manifest_path,
         project=project,
         exclude=DAILY_SELECT if daily else None,
-        name="scv_dbt_models",
+        name=DBT_MODELS,
         dagster_dbt_translator=translator,
         retry_policy=DBT_RETRY,
         required_resource_keys={WAREHOUSE_KEY, "dbt"},
@@ -88,7 +90,7 @@ def build_dbt_assets(
         manifest=project.manifest_path,
         project=project,
         select=DAILY_SELECT,
-        name="scv_dbt_daily_models",
+        name=DBT_DAILY_MODELS,
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         dagster_dbt_translator=translator,

@@ -24,6 +24,7 @@ select
     transactions.merchant_name,
     transactions.merchant_category,
     transactions.mcc,
+    transactions.mcc_unparsable,
     transactions.channel,
     transactions.status,
     transactions.is_approved,
