@@ -196,7 +196,14 @@ class ChurnSettings:
     seed: int = 42
     """Seed of the model fits, so that a re-run on the same data gives the same model."""
 
+    retrain_days: int = 7
+    """Retraining cadence: a model whose latest training cutoff is 1 to this many days minus
+    one before today's is kept (the daily build scores with it; a restated history at the
+    same cutoff, new features or another horizon retrain at once). 0 retrains every run."""
+
     def __post_init__(self) -> None:
+        if self.retrain_days < 0:
+            raise SettingsError("SCV_CHURN_RETRAIN_DAYS must be 0 or more")
         if self.training_cutoffs < 1 or self.cutoff_spacing_days < 1:
             raise SettingsError(
                 "SCV_CHURN_TRAINING_CUTOFFS and SCV_CHURN_CUTOFF_SPACING_DAYS must be positive"

@@ -229,6 +229,55 @@ def test_assets_score_every_customer_and_a_bad_model_is_blocked(tmp_path, churn_
     )
 
 
+def model_metadata(result: dg.ExecuteInProcessResult) -> dict[str, object]:
+    event = next(e for e in result.get_asset_materialization_events() if e.asset_key == MODEL_KEY)
+    return {name: value.value for name, value in event.materialization.metadata.items()}
+
+
+def scored_version(path: Path) -> list[tuple[str]]:
+    with connection(path, read_only=True) as con:
+        return con.execute("SELECT DISTINCT model_version FROM gold.churn_predictions").fetchall()
+
+
+def test_the_model_is_kept_for_the_next_days_then_retrained(tmp_path, churn_defs):
+    _, defs = churn_defs
+    path = tmp_path / "warehouse.duckdb"
+    instance = dg.DagsterInstance.ephemeral()
+    write_tables(path, synthetic_features(customers=300, cutoffs=3), customers=300)
+    first = model_metadata(materialise(defs, path, instance))
+    assert first["retrained"] is True
+
+    def days_later(days: int, seed: int) -> pd.DataFrame:
+        frame = synthetic_features(customers=300, cutoffs=3, seed=seed)
+        return frame.assign(cutoff_date=frame["cutoff_date"] + timedelta(days=days))
+
+    # the next day's build: every cutoff a day on, the rows a little different
+    write_tables(path, days_later(1, seed=5), customers=300)
+    kept = materialise(defs, path, instance)
+    assert kept.success
+    metadata = model_metadata(kept)
+    assert metadata["retrained"] is False
+    assert metadata["model_version"] == first["model_version"]
+    assert "1 day(s) before" in metadata["kept_because"]
+    assert scored_version(path) == [(first["model_version"],)]  # today's customers, same model
+    # forced, or a week on: a new model
+    forced = dg.materialize(
+        [*defs.assets, *defs.asset_checks],
+        resources={"warehouse": DuckDBResource(database=str(path))},
+        instance=instance,
+        run_config={"ops": {"gold__churn_model": {"config": {"force_retrain": True}}}},
+    )
+    forced_version = model_metadata(forced)["model_version"]
+    assert model_metadata(forced)["retrained"] is True and forced_version != first["model_version"]
+    write_tables(path, days_later(7, seed=6), customers=300)  # 6 days after the forced one
+    assert model_metadata(materialise(defs, path, instance))["retrained"] is False
+    write_tables(path, days_later(8, seed=6), customers=300)
+    weekly = model_metadata(materialise(defs, path, instance))
+    assert weekly["retrained"] is True
+    assert weekly["model_version"] not in {first["model_version"], forced_version}
+    assert scored_version(path) == [(weekly["model_version"],)]
+
+
 def test_without_enough_history_nothing_fails_and_checks_warn(tmp_path, churn_defs):
     _, defs = churn_defs
     path = tmp_path / "warehouse.duckdb"

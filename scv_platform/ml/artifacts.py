@@ -51,6 +51,10 @@ class ArtifactStore:
             (folder / f"{name}.png").write_bytes(png)
         return folder
 
+    def load_charts(self, version: str) -> dict[str, bytes]:
+        """The charts saved with a version, by name."""
+        return {path.stem: path.read_bytes() for path in self.folder(version).glob("*.png")}
+
     def load_model(self, version: str) -> Any:
         path = self.folder(version) / MODEL_FILE
         if not path.exists():

@@ -13,7 +13,8 @@ import pandas as pd
 
 from scv_platform.automation.policies import daily_freshness_policy
 from scv_platform.automation.schedules import DAILY_CRON
-from scv_platform.ml.artifacts import ArtifactStore, model_version
+from scv_platform.ml.artifacts import METRICS_FILE, ArtifactStore, model_version
+from scv_platform.ml.cadence import keep_reason
 from scv_platform.ml.checks import auc_gate, build_churn_checks
 from scv_platform.ml.features import (
     CATEGORICAL,
@@ -33,6 +34,7 @@ from scv_platform.ml.keys import (
     PREDICTIONS_KEY,
     VERSION_METADATA,
     latest_model,
+    previous_version,
 )
 from scv_platform.ml.metrics import psi_reference
 from scv_platform.ml.scoring import RISK_BANDS, score
@@ -51,6 +53,12 @@ if TYPE_CHECKING:  # scikit-learn and matplotlib load when a model is trained, n
 
 PREVIEW_ROWS = 10
 TOP_FEATURES = 15
+
+
+class ChurnModelConfig(dg.Config):
+    """Run configuration of ``gold/churn_model``."""
+
+    force_retrain: bool = False  # retrain even when the cadence would keep the latest model
 
 
 class ChurnDefinitions(NamedTuple):
@@ -197,16 +205,34 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
             "validate on the latest), the best by validation ROC AUC calibrated on the "
             "validation cutoff. Stored as a versioned artifact under SCV_ARTIFACTS_DIR/churn/ "
             "with metrics.json and charts; the metadata shows version, training window, "
-            "ROC AUC, PR AUC, Brier score, top-decile lift and the charts."
+            "ROC AUC, PR AUC, Brier score, top-decile lift and the charts. Retrained once its "
+            "latest training cutoff is SCV_CHURN_RETRAIN_DAYS (7) days old, else kept "
+            "(metadata retrained / kept_because; run config force_retrain: true retrains)."
         ),
     )
-    def churn_model(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    def churn_model(
+        context: dg.AssetExecutionContext, config: ChurnModelConfig
+    ) -> dg.MaterializeResult:
         from scv_platform.ml.plots import calibration_png, importances_png, roc_png
         from scv_platform.ml.training import TrainingError, train
 
         started = time.perf_counter()
         warehouse = getattr(context.resources, WAREHOUSE_KEY)
         frame = read_training_frame(warehouse)
+        kept = None if config.force_retrain or frame.empty else _kept(context.instance, frame)
+        if kept is not None:
+            version, reason = kept
+            context.log.info(f"churn model {version} kept: {reason}")
+            report = store.load_metrics(version)
+            metadata = _model_metadata(
+                report,
+                store.load_charts(version),
+                str(store.folder(version)),
+                time.perf_counter() - started,
+            )
+            return dg.MaterializeResult(
+                metadata={**metadata, "retrained": False, "kept_because": reason}
+            )
         try:
             if frame.empty:
                 raise TrainingError(
@@ -240,7 +266,18 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
         folder = store.save(version, trained.model, report, charts)
         context.log.info(f"churn model {version} ({trained.selected}) stored in {folder}")
         seconds = time.perf_counter() - started
-        return dg.MaterializeResult(metadata=_model_metadata(report, charts, str(folder), seconds))
+        metadata = _model_metadata(report, charts, str(folder), seconds)
+        return dg.MaterializeResult(metadata={**metadata, "retrained": True})
+
+    def _kept(instance: dg.DagsterInstance, frame: pd.DataFrame) -> tuple[str, str] | None:
+        """(version, why) of the latest model when the retraining cadence keeps it."""
+        version = previous_version(instance)
+        if version is None or not (store.folder(version) / METRICS_FILE).exists():
+            return None
+        report = store.load_metrics(version)
+        last_cutoff = pd.Timestamp(frame["cutoff_date"].max()).date()
+        reason = keep_reason(report, last_cutoff, settings.churn_horizon_days, churn.retrain_days)
+        return (version, reason) if reason else None
 
     @dg.asset(
         key=PREDICTIONS_KEY,

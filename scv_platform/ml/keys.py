@@ -21,6 +21,14 @@ class LatestModel:
     reason: str = ""  # why not
 
 
+def previous_version(instance: dg.DagsterInstance) -> str | None:
+    """The model version of the latest ``gold/churn_model`` materialisation, if any."""
+    event = instance.get_latest_materialization_event(MODEL_KEY)
+    materialization = event.asset_materialization if event else None
+    version = materialization.metadata.get(VERSION_METADATA) if materialization else None
+    return str(version.value) if version is not None and version.value else None
+
+
 def latest_model(instance: dg.DagsterInstance) -> LatestModel:
     """The model version of the latest ``gold/churn_model`` materialisation (or why none)."""
     event = instance.get_latest_materialization_event(MODEL_KEY)
