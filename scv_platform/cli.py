@@ -38,6 +38,7 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 PROD_INSTANCE_CONFIG = PROJECT_ROOT / "deploy" / "prod" / "dagster.yaml"
+RUN_LOG_LEVEL = "INFO"  # of the run log file scv run writes (the console shows the summary)
 
 
 def instance_config(settings: Settings) -> Path:
@@ -122,9 +123,12 @@ def _run(args: argparse.Namespace) -> int:
     with (
         log_path.open("w") as log,
         contextlib.redirect_stdout(log),
+        contextlib.redirect_stderr(log),  # Dagster's console log: steps, dbt's output, warnings
         dg.DagsterInstance.get() as instance,
     ):
-        summary = execute(defs, plan, instance, quarantined, selection, only_checks)
+        summary = execute(
+            defs, plan, instance, quarantined, selection, only_checks, log_level=RUN_LOG_LEVEL
+        )
     print(render(summary, []))
     print()
     if settings.is_local:

@@ -163,6 +163,7 @@ def execute(
     quarantine_count: Callable[[str], int],
     selection: dg.AssetSelection | None = None,
     only_checks: frozenset[dg.AssetCheckKey] | None = None,
+    log_level: str = "WARNING",
 ) -> RunSummary:
     """Run every stage in order (with only the checks in ``only_checks`` when given); stop
     at the first stage that fails."""
@@ -170,7 +171,7 @@ def execute(
     summaries: list[RunSummary] = []
     for stage in plan_stages(defs, selection, with_partitions=plan.partition_range is not None):
         started = time.perf_counter()
-        result = run_stage(defs, stage, plan, instance, only_checks=only_checks)
+        result = run_stage(defs, stage, plan, instance, log_level, only_checks)
         summary = summarise(result, time.perf_counter() - started, blocking)
         summary.quarantined_rows = quarantine_count(result.run_id)
         summaries.append(summary)
