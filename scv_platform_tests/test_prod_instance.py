@@ -37,4 +37,5 @@ def test_a_new_instance_gets_postgres_in_prod_and_sqlite_otherwise(monkeypatch, 
     monkeypatch.delenv("DAGSTER_PG_HOST")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "no_pg_home"))
     home = prepare_dagster_home(load_settings())
-    assert "storage" not in yaml.safe_load((home / "dagster.yaml").read_text())  # SQLite
+    storage = yaml.safe_load((home / "dagster.yaml").read_text())["storage"]
+    assert storage["custom"]["class"] == "PooledSqliteStorage"  # SQLite files, pooled engines

@@ -1,0 +1,1 @@
+"""The local Dagster instance: storage that ``dagster.yaml`` selects."""
