@@ -312,6 +312,24 @@ def test_files_loaded_together_keep_their_own_line_numbers_and_batches(con, land
     assert ids == [("T2025-01-02-2",)]  # line 4 holds the third data row of that file
 
 
+def test_line_numbers_hold_when_the_reader_splits_large_files_across_threads(con, landing):
+    con.execute("SET threads = 4")  # the CSV reader parallelises within and across files
+    days = ("2025-01-01", "2025-01-02", "2025-01-03")
+    for day in days:
+        write_csv(
+            landing / TX_DIR / f"transactions_{day}.csv",
+            TRANSACTION_HEADER,
+            [transaction_row(i, day) for i in range(40_000)],
+        )
+    assert [r.rows_loaded for r in load(con, TRANSACTIONS, landing)] == [40_000] * 3
+    misplaced = con.execute(
+        "SELECT count(*), count_if(_source_row <> "
+        "CAST(split_part(transaction_id, '-', 4) AS BIGINT) + 2 "
+        "OR _source_file NOT LIKE '%' || _file_date || '.csv') FROM bronze.card_transactions"
+    ).fetchone()
+    assert misplaced == (120_000, 0)  # every row: its own file, its own line
+
+
 def test_a_bad_line_in_one_file_does_not_disturb_the_files_loaded_with_it(con, landing):
     write_csv(
         landing / TX_DIR / "transactions_2025-01-01.csv",

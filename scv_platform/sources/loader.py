@@ -22,10 +22,10 @@ import duckdb
 
 from scv_platform.sources.landing import LandingFile
 from scv_platform.sources.promotion import (
-    TYPED_TABLE,
     FileLoadResult,
     Load,
     bad_line_reason,
+    drop_typed,
     ensure_bronze_tables,
     file_result,
     loaded_message,
@@ -60,17 +60,18 @@ BATCH_BYTES = 64 * 1024 * 1024  # files read together stay under this size (boun
 
 
 def _promote_rows(
-    con: duckdb.DuckDBPyConnection, load: Load, header: list[str]
+    con: duckdb.DuckDBPyConnection, load: Load, header: list[str], batch: bool = False
 ) -> dict[str, tuple[int, int]]:
     """Type-check staged rows; good ones go to bronze, the others to quarantine.
 
+    ``batch``: the rows were staged by :func:`stage_csv_batch` (lines by position).
     Returns (loaded, quarantined) per source file. Raises FileRejected before writing
     anything when the header does not carry the contract's required columns.
     """
-    type_rows(con, DUCKDB, load.spec, header, RAW_TABLE)
+    type_rows(con, DUCKDB, load.spec, header, RAW_TABLE, rows_by_position=batch)
     drop_staged(con)  # free the text copy early
     counts = promote_typed(con, DUCKDB, load)
-    con.execute(DUCKDB.drop_temp_table(TYPED_TABLE))
+    drop_typed(con, DUCKDB)
     return counts
 
 
@@ -114,7 +115,7 @@ def _load_batch(
         _register(con, files, batch_ids, previous)
         retire_previous_loads(con, DUCKDB, load)
         try:
-            counts = _promote_rows(con, load, header)
+            counts = _promote_rows(con, load, header, batch=True)
         except duckdb.Error as exc:  # the reader failed on one of the files
             raise BatchNotStaged(str(exc).splitlines()[0]) from exc
         check_batch_rejects(con)

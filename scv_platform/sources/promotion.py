@@ -17,7 +17,12 @@ from typing import Any
 
 from scv_platform.sources.landing import LandingFile
 from scv_platform.sources.specs import SOURCES, Column, ColumnType, SourceSpec, header_key
-from scv_platform.sources.staging import PATH_COLUMN, ROW_COLUMN, FileRejected
+from scv_platform.sources.staging import (
+    PATH_COLUMN,
+    ROW_COLUMN,
+    FileRejected,
+    drop_temp_relation,
+)
 from scv_platform.warehouse.dialect import Dialect, joined_non_null
 from scv_platform.warehouse.operational_tables import LOAD_MANIFEST, QUARANTINE, operational_ddl
 from scv_platform.warehouse.sql import qualified, quote_identifier, string_literal
@@ -26,6 +31,7 @@ BRONZE_SCHEMA = "bronze"
 LOAD_CHECK_NAME = "bronze_load"
 FILES_TABLE = "_files"
 TYPED_TABLE = "_typed"
+TYPED_LINES_TABLE = "_typed_lines"
 REJECTED = ": file rejected: "
 METADATA_COLUMNS = (
     ("_extra_columns", "VARCHAR"),
@@ -135,10 +141,19 @@ def _problems(column: Column, raw: str, typed: str) -> list[tuple[str, str]]:
 
 
 def type_rows(
-    con: Any, dialect: Dialect, spec: SourceSpec, header: list[str], raw_table: str
+    con: Any,
+    dialect: Dialect,
+    spec: SourceSpec,
+    header: list[str],
+    raw_table: str,
+    rows_by_position: bool = False,
 ) -> None:
     """Type the staged rows into ``_typed`` with each row's problems, file and batch.
 
+    ``rows_by_position``: the staged rows carry no ``__scv_row``; each row's line is its
+    position in its file (DuckDB's CSV reader keeps the files' order, and so does a
+    single-table CREATE TABLE AS, whose ``rowid`` then counts lines). The typed rows are
+    materialised once, in that order, and ``_typed`` is a view adding lines and files.
     Raises FileRejected, before writing anything, when the header lacks a required column.
     """
     mapped, extras = map_header(spec, header)
@@ -163,15 +178,13 @@ def type_rows(
             )
     any_problem = " OR ".join(conditions) or "false"
     typed_names = [quote_identifier(f"__typed_{c.name}") for c in spec.columns]
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMPORARY TABLE {TYPED_TABLE} AS
-        SELECT {", ".join(typed_names)}, {dialect.json_object(extras)} AS __extra, {ROW_COLUMN},
+    drop_typed(con, dialect)
+    typed_select = f"""
+        SELECT {", ".join(typed_names)}, {dialect.json_object(extras)} AS __extra,
                __problems, __problem_columns,
                CASE WHEN __problems IS NOT NULL THEN {dialect.json_object(header)} END
                    AS __original,
-               f.source_file AS __file, f.file_date AS __file_date, f.batch_id AS __batch_id,
-               f.partition_key AS __partition_key
+               t.{PATH_COLUMN} AS __path, {"" if rows_by_position else f"t.{ROW_COLUMN},"}
         FROM (
             SELECT *,
                    CASE WHEN {any_problem} THEN {joined_non_null(reasons, "; ")} END
@@ -180,9 +193,38 @@ def type_rows(
                        AS __problem_columns
             FROM (SELECT *, {", ".join(typed_columns)} FROM {raw_table}) AS r
         ) AS t
-        JOIN {FILES_TABLE} AS f ON f.path = t.{PATH_COLUMN}
+    """
+    file_columns = (
+        "f.source_file AS __file, f.file_date AS __file_date, f.batch_id AS __batch_id, "
+        "f.partition_key AS __partition_key"
+    )
+    if not rows_by_position:
+        con.execute(
+            f"CREATE OR REPLACE TEMPORARY TABLE {TYPED_TABLE} AS "
+            f"SELECT t.*, {file_columns} FROM ({typed_select}) AS t "
+            f"JOIN {FILES_TABLE} AS f ON f.path = t.__path"
+        )
+        return
+    con.execute(f"CREATE OR REPLACE TEMPORARY TABLE {TYPED_LINES_TABLE} AS {typed_select}")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMPORARY VIEW {TYPED_TABLE} AS
+        SELECT t.*, t.rowid - first_line.row_id + 2 AS {ROW_COLUMN}, {file_columns}
+        FROM {TYPED_LINES_TABLE} AS t
+        JOIN (SELECT __path, min(rowid) AS row_id FROM {TYPED_LINES_TABLE} GROUP BY 1)
+            AS first_line ON first_line.__path = t.__path
+        JOIN {FILES_TABLE} AS f ON f.path = t.__path
         """
     )
+
+
+def drop_typed(con: Any, dialect: Dialect) -> None:
+    """Drop what :func:`type_rows` made (a table, or on DuckDB a view over typed lines)."""
+    if dialect.is_snowflake:
+        con.execute(dialect.drop_temp_table(TYPED_TABLE))
+        return
+    drop_temp_relation(con, TYPED_TABLE)
+    con.execute(dialect.drop_temp_table(TYPED_LINES_TABLE))
 
 
 def promote_typed(con: Any, dialect: Dialect, load: Load) -> dict[str, tuple[int, int]]:

@@ -75,32 +75,43 @@ def _drop_temp(con: duckdb.DuckDBPyConnection, *names: str) -> None:
         con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
 
 
-def drop_staged(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop ``_raw``, a view for batches and a table for single files."""
+def drop_temp_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop the temporary view or table ``name``, whichever it is (if it exists)."""
     is_view = con.execute(
         "SELECT count(*) FROM duckdb_views() WHERE view_name = $name AND temporary",
-        {"name": RAW_TABLE},
+        {"name": name},
     ).fetchone()[0]
-    con.execute(f"DROP {'VIEW' if is_view else 'TABLE'} IF EXISTS temp.main.{RAW_TABLE}")
+    con.execute(f"DROP {'VIEW' if is_view else 'TABLE'} IF EXISTS temp.main.{name}")
 
 
-def _read_csv_select(paths: Sequence[Path], header: list[str]) -> str:
-    """SELECT over ``read_csv`` with each row's line in its own file (header = line 1).
+def drop_staged(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop ``_raw``, a view for batches and a table for single files."""
+    drop_temp_relation(con, RAW_TABLE)
+
+
+def _read_csv_select(paths: Sequence[Path], header: list[str], line_numbers: bool = True) -> str:
+    """SELECT over ``read_csv``, with each row's line in its own file (header = line 1)
+    unless ``line_numbers`` is False (rows then keep their files' order, for a caller that
+    numbers them by position; see :func:`stage_csv_batch`).
 
     Paths and header names are embedded as quoted literals, so the text can define a view.
     """
     path_list = ", ".join(string_literal(str(p)) for p in paths)
     columns = ", ".join(f"{string_literal(name)}: 'VARCHAR'" for name in header)
+    reader = f"""
+        read_csv([{path_list}], header = true, auto_detect = false, delim = ',',
+                 quote = '"', escape = '"', columns = {{{columns}}},
+                 compression = 'auto', filename = '{PATH_COLUMN}', ignore_errors = true,
+                 store_rejects = true, rejects_table = '_rejects',
+                 rejects_scan = '_rejects_scan')
+    """
+    if not line_numbers:  # no ordinality: it would make the reader keep to one thread
+        return f"SELECT * FROM {reader}"
     return f"""
         SELECT * EXCLUDE (ordinality),
                ordinality - min(ordinality) OVER (PARTITION BY {PATH_COLUMN}) + 2
                    AS {ROW_COLUMN}
-        FROM read_csv([{path_list}], header = true, auto_detect = false, delim = ',',
-                      quote = '"', escape = '"', columns = {{{columns}}},
-                      compression = 'auto', filename = '{PATH_COLUMN}', ignore_errors = true,
-                      store_rejects = true, rejects_table = '_rejects',
-                      rejects_scan = '_rejects_scan')
-             WITH ORDINALITY
+        FROM {reader} WITH ORDINALITY
     """
 
 
@@ -109,12 +120,14 @@ def stage_csv_batch(
 ) -> None:
     """Stage CSV files that share ``header`` as a view: they are parsed once, when promoted.
 
-    Rows keep their order within each file, so a row's line is its position in its file.
-    Call :func:`check_batch_rejects` after reading the view.
+    The view has no ``__scv_row``: rows keep their files' order, so a row's line is its
+    position in its file (``type_rows(..., rows_by_position=True)``). Call
+    :func:`check_batch_rejects` after reading the view.
     """
     _drop_temp(con, "_rejects", "_rejects_scan")
     drop_staged(con)
-    con.execute(f"CREATE TEMP VIEW {RAW_TABLE} AS {_read_csv_select(paths, header)}")
+    select = _read_csv_select(paths, header, line_numbers=False)
+    con.execute(f"CREATE TEMP VIEW {RAW_TABLE} AS {select}")
 
 
 def check_batch_rejects(con: duckdb.DuckDBPyConnection) -> None:
