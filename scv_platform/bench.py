@@ -117,15 +117,12 @@ def _dbt_overhead_stages(scv: str, env: dict[str, str]) -> list[StageResult]:
     return [through_dagster, bare]
 
 
-def _hold_back(landing: Path, day: str, held: Path) -> int:
+def _hold_back(landing: Path, day: str, held: Path) -> None:
     """Move the daily files of ``day`` out of the landing zone (they arrive later)."""
-    moved = 0
     for daily in sorted(landing.rglob(f"*{day}*")):
         target = held / daily.relative_to(landing)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(daily, target)
-        moved += 1
-    return moved
 
 
 def _deliver(held: Path, landing: Path) -> None:

@@ -129,9 +129,8 @@ def build_identity_assets(
     config: IdentityConfig | None = None, engine: str = "duckdb"
 ) -> IdentityDefinitions:
     """The identity-resolution multi-asset (crosswalk, explanations, links, ambiguous accounts,
-    lineage) and the
-    quality-gate checks on the crosswalk. ``config`` defaults to ``IdentityConfig.from_env()``;
-    ``engine`` is the warehouse's (its ``kinds`` tag)."""
+    lineage) and the quality-gate checks on the crosswalk. ``config`` defaults to
+    ``IdentityConfig.from_env()``; ``engine`` is the warehouse's (its ``kinds`` tag)."""
     config = config or IdentityConfig.from_env()
 
     @dg.multi_asset(

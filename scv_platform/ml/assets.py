@@ -221,9 +221,8 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
         frame = read_training_frame(warehouse)
         kept = None if config.force_retrain or frame.empty else _kept(context.instance, frame)
         if kept is not None:
-            version, reason = kept
+            version, reason, report = kept
             context.log.info(f"churn model {version} kept: {reason}")
-            report = store.load_metrics(version)
             metadata = _model_metadata(
                 report,
                 store.load_charts(version),
@@ -269,15 +268,18 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
         metadata = _model_metadata(report, charts, str(folder), seconds)
         return dg.MaterializeResult(metadata={**metadata, "retrained": True})
 
-    def _kept(instance: dg.DagsterInstance, frame: pd.DataFrame) -> tuple[str, str] | None:
-        """(version, why) of the latest model when the retraining cadence keeps it."""
+    def _kept(
+        instance: dg.DagsterInstance, frame: pd.DataFrame
+    ) -> tuple[str, str, dict[str, Any]] | None:
+        """(version, why, its metrics report) of the latest model when the retraining cadence
+        keeps it."""
         version = previous_version(instance)
         if version is None or not (store.folder(version) / METRICS_FILE).exists():
             return None
         report = store.load_metrics(version)
         last_cutoff = pd.Timestamp(frame["cutoff_date"].max()).date()
         reason = keep_reason(report, last_cutoff, settings.churn_horizon_days, churn.retrain_days)
-        return (version, reason) if reason else None
+        return (version, reason, report) if reason else None
 
     @dg.asset(
         key=PREDICTIONS_KEY,

@@ -21,18 +21,25 @@ class LatestModel:
     reason: str = ""  # why not
 
 
+def _latest_materialization(instance: dg.DagsterInstance) -> dg.AssetMaterialization | None:
+    event = instance.get_latest_materialization_event(MODEL_KEY)
+    return event.asset_materialization if event else None
+
+
+def _version(materialization: dg.AssetMaterialization) -> str | None:
+    version = materialization.metadata.get(VERSION_METADATA)
+    return str(version.value) if version is not None and version.value else None
+
+
 def previous_version(instance: dg.DagsterInstance) -> str | None:
     """The model version of the latest ``gold/churn_model`` materialisation, if any."""
-    event = instance.get_latest_materialization_event(MODEL_KEY)
-    materialization = event.asset_materialization if event else None
-    version = materialization.metadata.get(VERSION_METADATA) if materialization else None
-    return str(version.value) if version is not None and version.value else None
+    materialization = _latest_materialization(instance)
+    return _version(materialization) if materialization else None
 
 
 def latest_model(instance: dg.DagsterInstance) -> LatestModel:
     """The model version of the latest ``gold/churn_model`` materialisation (or why none)."""
-    event = instance.get_latest_materialization_event(MODEL_KEY)
-    materialization = event.asset_materialization if event else None
+    materialization = _latest_materialization(instance)
     if materialization is None:
         raise dg.Failure(
             description=(
@@ -41,8 +48,8 @@ def latest_model(instance: dg.DagsterInstance) -> LatestModel:
             ),
             allow_retries=False,
         )
-    version = materialization.metadata.get(VERSION_METADATA)
-    if version is not None and version.value:
-        return LatestModel(str(version.value))
+    version = _version(materialization)
+    if version is not None:
+        return LatestModel(version)
     reason = materialization.metadata.get(NOT_TRAINED_METADATA)
     return LatestModel(None, str(reason.value) if reason is not None else "no model was trained")

@@ -41,10 +41,10 @@ from scv_platform.sources.landing import LandingFile
 from scv_platform.sources.loader import size_bounded
 from scv_platform.sources.promotion import (
     BRONZE_SCHEMA,
-    TYPED_TABLE,
     FileLoadResult,
     Load,
     bad_line_reason,
+    drop_typed,
     ensure_bronze_tables,
     file_result,
     loaded_message,
@@ -323,7 +323,7 @@ class SnowflakeLoader:
                 problem = str(exc)
             self._commit(lambda: self._write_batch(batch, problem, results))
         finally:
-            self.cur.execute(SNOWFLAKE.drop_temp_table(TYPED_TABLE))
+            drop_typed(self.cur, SNOWFLAKE)
             self.cur.execute(f"DROP TABLE IF EXISTS {batch.raw_table}")
         return results
 
