@@ -43,6 +43,30 @@ def test_definitions_load_validate_and_name_every_bronze_asset(local_env):
     assert defs.resolve_job_def("scv_full_build") is not None
 
 
+def test_every_check_says_what_it_asserts_and_what_a_failure_does(local_env):
+    graph = build_definitions(load_settings()).resolve_asset_graph()
+    specs = {
+        key.name: assets_def.get_spec_for_check_key(key)
+        for assets_def in graph.assets_defs
+        for key in assets_def.check_keys
+    }
+    assert not [name for name, spec in specs.items() if not spec.description]
+    relationship = specs[
+        "relationships_fct_transactions_merchant_category__merchant_category__ref_dim_merchant_category_"
+    ]
+    assert relationship.description == (
+        "Every `merchant_category` is found in `dim_merchant_category.merchant_category` "
+        "(no orphan keys). Severity error: a failure blocks the assets downstream. On a "
+        "day-partitioned run it judges the run's days only."
+    )
+    values = specs["accepted_values_identity_overrides_decision__merge__never_merge"]
+    assert values.description.startswith("`decision` is one of: merge, never_merge.")
+    warned = specs["not_flagged_fct_transactions_mcc_unparsable"].description
+    assert warned.startswith("No row has the flag `mcc_unparsable` set. Severity warn")
+    own = specs["fct_transactions_key_issue_matches_flags"].description  # from its YAML
+    assert own.startswith("key_issue is set exactly when the card or its holder")
+
+
 def test_daily_partitions_start_at_the_history_start(local_env):
     defs = build_definitions(load_settings())
     node = defs.resolve_asset_graph().get(dg.AssetKey(["bronze", "shop_orders"]))

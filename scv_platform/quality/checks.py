@@ -317,7 +317,7 @@ def build_row_check(
         description=(
             f"{check.fact.noun.capitalize()} that {check.problem_text(load_quality_settings())} "
             f"(SCV_DQ_* thresholds on the share of bad rows). Flagged rows go to "
-            f"quality.quarantine. {check.action}"
+            f"quality.quarantine. What to do: {check.action}"
         ),
     )
     def row_check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:

@@ -14,6 +14,7 @@ from scv_platform.automation.policies import (
     gold_automation_condition,
 )
 from scv_platform.partitions import DAILY_TAG
+from scv_platform.transform.test_descriptions import describe_test
 
 LAYER_BY_FOLDER = {"staging": "silver", "intermediate": "silver", "identity": "silver"}
 
@@ -64,6 +65,23 @@ class ScvDbtTranslator(DagsterDbtTranslator):
         if _is_gold_node(props) and spec.freshness_policy is None:
             return spec.replace_attributes(freshness_policy=daily_freshness_policy())
         return spec
+
+    def get_asset_check_spec(
+        self,
+        asset_spec: dg.AssetSpec,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: DbtProject | None,
+    ) -> dg.AssetCheckSpec | None:
+        """dbt tests as checks, described in words when their YAML gives no description."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        test = self.get_resource_props(manifest, unique_id)
+        attached = test.get("attached_node")
+        model = self.get_resource_props(manifest, attached) if attached else {}
+        daily = DAILY_TAG in (model.get("tags") or [])
+        return spec._replace(description=describe_test(test, daily))
 
     def get_automation_condition(
         self, dbt_resource_props: Mapping[str, Any]
