@@ -26,9 +26,9 @@ $(CURDIR)/.tools/bin/uv:
 	python3 -m venv $(CURDIR)/.tools
 	$(CURDIR)/.tools/bin/python -m pip install --quiet uv==$(UV_VERSION)
 
+# bytecode compiled once here: every process (scv, dbt, dagster) then skips compiling
+# thousands of modules on import (about 4 s each; more where PYTHONDONTWRITEBYTECODE is set)
 .venv/.synced: pyproject.toml uv.lock | $(UV)
-	# bytecode compiled once here: every process (scv, dbt, dagster) then skips compiling
-	# thousands of modules on import (about 4 s each; more where PYTHONDONTWRITEBYTECODE is set)
 	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
