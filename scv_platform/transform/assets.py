@@ -79,9 +79,10 @@ def build_dbt_assets(
         """Unpartitioned dbt models (staging, identity, dimensions, marts) and their tests."""
         prepare_sources(context.resources.warehouse)
         dbt: DbtCliResource = context.resources.dbt
-        invocation = dbt.cli(["build"], context=context)
+        args = ["build"]
+        invocation = dbt.cli(args, context=context)
         yield from stream_with_row_counts(invocation, engine, context.resources.warehouse, context)
-        share_partial_parse(invocation)
+        share_partial_parse(invocation, args)
 
     if not daily:
         return [scv_dbt_models]
@@ -103,6 +104,6 @@ def build_dbt_assets(
         dbt: DbtCliResource = context.resources.dbt
         invocation = dbt.cli(args, context=context)
         yield from stream_with_row_counts(invocation, engine, context.resources.warehouse, context)
-        share_partial_parse(invocation)
+        share_partial_parse(invocation, args)
 
     return [scv_dbt_models, scv_dbt_daily_models]

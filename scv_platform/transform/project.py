@@ -8,12 +8,15 @@ import sys
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
+from dagster import AssetExecutionContext, OpExecutionContext
 from dagster._utils import run_with_concurrent_update_guard
-from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt import DbtCliInvocation, DbtCliResource, DbtProject
 from packaging import version
 
 from scv_platform.settings import DBT_PROJECT_DIR, Settings
+from scv_platform.transform.partial_parse import seed_partial_parse
 
 TARGET_PATHS = {"local": Path("target"), "prod": Path("target") / "prod"}
 
@@ -59,6 +62,22 @@ class ScvDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
         return None
+
+    def cli(  # type: ignore[override]
+        self,
+        args: Sequence[str],
+        *,
+        context: OpExecutionContext | AssetExecutionContext | None = None,
+        target_path: Path | None = None,
+        **kwargs: Any,
+    ) -> DbtCliInvocation:
+        """dagster-dbt's ``cli``, its target folder seeded with the parse made with the same
+        ``--vars`` (see :mod:`scv_platform.transform.partial_parse`)."""
+        target_path = target_path or self._get_unique_target_path(context=context)
+        project_dir = Path(self.project_dir)
+        absolute = target_path if target_path.is_absolute() else project_dir / target_path
+        seed_partial_parse(project_dir, absolute, args)
+        return super().cli(args, context=context, target_path=target_path, **kwargs)
 
 
 def dbt_resource(project: DbtProject) -> DbtCliResource:

@@ -1,9 +1,18 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook=["{{ delete_activity_days_to_rebuild() }}"]
+) }}
+-- depends_on: {{ source('quality', 'quarantine') }}
 -- Activity per resolved customer and day: approved card spend and counts, declines, and
 -- shop orders with their value. Order value is imputed for sums only: an empty
 -- total_amount counts as quantity x unit_price (fct_orders keeps the raw value);
 -- cancelled and returned orders add no value. Fact rows without a resolved customer are
 -- not here (they are flagged and counted on the facts), nor are rows a data-quality check
 -- holds in quality.quarantine (int_quality__held_fact_rows) until they are released.
+-- Incremental by day: a build redoes only the days whose facts or holds changed since the
+-- last one (activity_days_to_rebuild), so a daily run touches the new day alone.
 
 with card_days as (
     select
@@ -17,6 +26,7 @@ with card_days as (
         sum(case when is_approved and channel = 'in_store' then 1 else 0 end) as in_store_transactions
     from {{ ref('fct_transactions') }} as transactions
     where scv_customer_id is not null
+        and {{ activity_days_to_rebuild('transaction_date') }}
         and {{ not_held('fct_transactions', 'transactions') }}
     group by scv_customer_id, transaction_date
 ),
@@ -33,6 +43,7 @@ order_days as (
         count(*) as orders_placed
     from {{ ref('fct_orders') }} as orders
     where scv_customer_id is not null
+        and {{ activity_days_to_rebuild('order_date') }}
         and {{ not_held('fct_orders', 'orders') }}
     group by scv_customer_id, order_date
 )
@@ -52,7 +63,8 @@ select
     coalesce(order_days.orders_placed, 0) as orders_placed,
     coalesce(card_days.card_spend, 0) + coalesce(order_days.order_value, 0) as total_value,
     coalesce(card_days.approved_transactions, 0) + coalesce(order_days.orders, 0) > 0
-        as is_active_day
+        as is_active_day,
+    {{ built_at() }} as _built_at
 from card_days
 full outer join order_days
     on order_days.scv_customer_id = card_days.scv_customer_id

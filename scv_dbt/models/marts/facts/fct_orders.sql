@@ -4,13 +4,35 @@
 ) }}
 -- Web shop orders, one row each, incremental by day (vars min_date/max_date). The customer
 -- is resolved through the identity crosswalk from shop_customer_id; an order whose customer
--- or product cannot be resolved is kept and flagged (key_issue), never dropped. Values are
+-- or product cannot be resolved is kept and flagged (key_issue), never dropped; an order of
+-- an earlier day whose resolution changed since it was built is built again. Values are
 -- as delivered: an empty total_amount stays empty here (marts impute it for sums).
+
+{%- set re_resolved -%}
+    select built.order_id
+    from {{ this }} as built
+    left join {{ ref('int_identity__crosswalk') }} as identities
+        on identities.source_system = 'shop'
+        and identities.source_record_id = built.shop_customer_id
+    left join {{ ref('dim_product') }} as products
+        on products.product_id = built.product_id
+    where not {{ partition_window('built.partition_date') }}
+        and (built.is_product_known <> (products.product_id is not null)
+            or built.scv_customer_id is distinct from identities.scv_customer_id)
+{%- endset %}
 
 with orders as (
     select *
     from {{ ref('stg_shop__orders') }}
     where {{ partition_window('_file_date') }}
+    {%- if is_incremental() and has_rows(re_resolved) %}
+    union all
+    -- orders of other days whose shopper or product resolves differently now (customers
+    -- merged or split, a product delivered late): built again, replacing the old row
+    select *
+    from {{ ref('stg_shop__orders') }}
+    where order_id in ({{ re_resolved }})
+    {%- endif %}
 ),
 
 shop_identities as (
@@ -45,7 +67,8 @@ select
     orders._source_file,
     orders._source_row,
     orders._batch_id,
-    orders._loaded_at
+    orders._loaded_at,
+    {{ built_at() }} as _built_at
 from orders
 left join shop_identities
     on shop_identities.shop_customer_id = orders.shop_customer_id

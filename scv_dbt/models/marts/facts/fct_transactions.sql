@@ -5,12 +5,32 @@
 -- Card transactions, one row each, incremental by day: a run builds the days of its
 -- partition window (vars min_date/max_date) from the landing files of those days. The
 -- holder is resolved through dim_card_account; a transaction whose card is unknown, or
--- whose card has no resolved holder, is kept and flagged (key_issue), never dropped.
+-- whose card has no resolved holder, is kept and flagged (key_issue), never dropped. Rows
+-- of earlier days whose resolution changed since they were built are built again too, so a
+-- fact always carries the current customer (merges and splits included).
+
+{%- set re_resolved -%}
+    select built.transaction_id
+    from {{ this }} as built
+    left join {{ ref('dim_card_account') }} as cards
+        on cards.card_account_id = built.card_account_id
+    where not {{ partition_window('built.partition_date') }}
+        and (built.is_card_known <> (cards.card_account_id is not null)
+            or built.scv_customer_id is distinct from cards.scv_customer_id)
+{%- endset %}
 
 with transactions as (
     select *
     from {{ ref('stg_cards__transactions') }}
     where {{ partition_window('_file_date') }}
+    {%- if is_incremental() and has_rows(re_resolved) %}
+    union all
+    -- rows of other days whose card or holder resolves differently now (customers merged
+    -- or split, a card account delivered late): built again, replacing the old row
+    select *
+    from {{ ref('stg_cards__transactions') }}
+    where transaction_id in ({{ re_resolved }})
+    {%- endif %}
 )
 
 select
@@ -39,7 +59,8 @@ select
     transactions._source_file,
     transactions._source_row,
     transactions._batch_id,
-    transactions._loaded_at
+    transactions._loaded_at,
+    {{ built_at() }} as _built_at
 from transactions
 left join {{ ref('dim_card_account') }} as cards
     on cards.card_account_id = transactions.card_account_id

@@ -1,0 +1,40 @@
+{#-
+  The activity days int_activity__customer_day builds again on an incremental run, as a SQL
+  condition on `column`: the days of fact rows built after the model's watermark (new days,
+  re-run days and rows re-resolved to another customer), the partition days of those rows,
+  and the days of fact rows a data-quality check held or released since. `true` (every day)
+  when the whole model is built.
+-#}
+{% macro activity_days_to_rebuild(column) -%}
+    {%- set since = incremental_watermark() -%}
+    {%- if since is none -%}
+        true
+    {%- else -%}
+        {{ column }} in (
+            {%- for fact, day in [('fct_transactions', 'transaction_date'), ('fct_orders', 'order_date')] %}
+            select {{ day }} from {{ ref(fact) }} where _built_at > {{ since }}
+            union
+            select partition_date from {{ ref(fact) }} where _built_at > {{ since }}
+            union
+            select facts.{{ day }}
+            from {{ source('quality', 'quarantine') }} as holds
+            inner join {{ ref(fact) }} as facts
+                on facts._source_file = holds.source_file
+                and facts._source_row = holds.source_row
+            where holds.source = '{{ fact }}'
+                and holds.holds_row
+                and (holds.quarantined_at > {{ since }} or holds.released_at > {{ since }})
+            {{- "\n            union" if not loop.last }}
+            {%- endfor %}
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook of int_activity__customer_day: drop the days it is about to build again. -#}
+{% macro delete_activity_days_to_rebuild() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ activity_days_to_rebuild('activity_date') }}
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,107 @@
+"""Incremental gold on the tiny landing zone: the daily facts through Dagster, then
+int_activity__customer_day with real dbt runs. A build redoes only the days that changed
+(new or re-run facts, facts re-resolved to another customer, rows held or released by a
+data-quality check) and always equals a full rebuild.
+"""
+
+from __future__ import annotations
+
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
+
+from scv_platform.warehouse.duckdb_connection import connect
+from scv_platform_tests.test_dbt_staging import run_dbt
+from scv_platform_tests.test_gold_facts import daily_facts, materialise  # noqa: F401
+from scv_platform_tests.test_golden_record import query
+
+CUSTOMER_DAY = "int_activity__customer_day"
+DAYS_SQL = (
+    "select scv_customer_id, activity_date::varchar, card_spend::double, "
+    "approved_transactions, orders, order_value::double "
+    f"from gold.{CUSTOMER_DAY} order by all"
+)
+BUILT_SQL = f"select activity_date::varchar, max(_built_at) from gold.{CUSTOMER_DAY} group by 1"
+
+
+def build_customer_day(warehouse, target, *flags: str) -> list[tuple]:
+    built = run_dbt(["run", "--select", CUSTOMER_DAY, *flags], warehouse, target)
+    assert built.returncode == 0, built.stdout[-3000:]
+    return query(warehouse, DAYS_SQL)
+
+
+def incremental_equals_full_rebuild(warehouse, tmp_path, step: str) -> list[tuple]:
+    incremental = build_customer_day(warehouse, tmp_path / f"{step}-incremental")
+    full = build_customer_day(warehouse, tmp_path / f"{step}-full", "--full-refresh")
+    assert incremental == full
+    return incremental
+
+
+def execute(warehouse, sql: str) -> None:
+    con = connect(warehouse)
+    try:
+        con.execute(sql)
+    finally:
+        con.close()
+
+
+def test_customer_day_redoes_only_the_days_that_changed(daily_facts, tmp_path):  # noqa: F811
+    daily, resources, warehouse, _ = daily_facts
+    three_days = {
+        ASSET_PARTITION_RANGE_START_TAG: "2025-01-01",
+        ASSET_PARTITION_RANGE_END_TAG: "2025-01-03",
+    }
+    materialise(daily, resources, tags=three_days)
+    first = build_customer_day(warehouse, tmp_path / "first")
+    assert first == [
+        ("SCV-A", "2025-01-01", 12.5, 1, 2, 107.9),  # T1, O1 and O2 (imputed)
+        ("SCV-A", "2025-01-02", 20.0, 1, 0, 0.0),  # T3
+        ("SCV-B", "2025-01-01", 0.0, 0, 1, 9.0),  # T2 declined, O3
+        ("SCV-B", "2025-01-03", 0.0, 0, 0, 0.0),  # O5 cancelled
+    ]
+    built_first = dict(query(warehouse, BUILT_SQL))
+
+    # a re-run of day 2 builds that day again, and day 1, the order day of O1 (delivered
+    # again in the day-2 file); day 3 is kept
+    materialise(daily, resources, partition_key="2025-01-02")
+    assert build_customer_day(warehouse, tmp_path / "rerun") == first
+    built_again = dict(query(warehouse, BUILT_SQL))
+    assert built_again["2025-01-03"] == built_first["2025-01-03"]
+    assert built_again["2025-01-02"] > built_first["2025-01-02"]
+    assert built_again["2025-01-01"] > built_first["2025-01-01"]
+
+    # identity moves card CA1 to SCV-B: the next day's run re-resolves T1 (day 1) and T3
+    execute(
+        warehouse,
+        "update gold.dim_card_account set scv_customer_id = 'SCV-B' where card_account_id = 'CA1'",
+    )
+    materialise(daily, resources, partition_key="2025-01-03")
+    assert query(
+        warehouse,
+        "select transaction_id, scv_customer_id from gold.fct_transactions "
+        "where card_account_id = 'CA1' order by 1",
+    ) == [("T1", "SCV-B"), ("T3", "SCV-B")]
+    moved = incremental_equals_full_rebuild(warehouse, tmp_path, "moved")
+    assert ("SCV-B", "2025-01-01", 12.5, 1, 1, 9.0) in moved
+    assert ("SCV-B", "2025-01-02", 20.0, 1, 0, 0.0) in moved
+    assert ("SCV-A", "2025-01-01", 0.0, 0, 2, 107.9) in moved
+
+    # a data-quality check holds T3: its day drops it without any fact being rebuilt
+    execute(
+        warehouse,
+        "insert into quality.quarantine (source, source_file, source_row, reason, check_name, "
+        "quarantined_at, holds_row) select 'fct_transactions', _source_file, _source_row, "
+        "'test hold', 'test_check', now(), true from gold.fct_transactions "
+        "where transaction_id = 'T3'",
+    )
+    held = incremental_equals_full_rebuild(warehouse, tmp_path, "held")
+    assert not [row for row in held if row[:2] == ("SCV-B", "2025-01-02")]
+
+    # and released: it is counted again
+    execute(
+        warehouse,
+        "update quality.quarantine set released_at = now() where check_name = 'test_check'",
+    )
+    released = incremental_equals_full_rebuild(warehouse, tmp_path, "released")
+    assert next(row for row in released if row[:2] == ("SCV-B", "2025-01-02"))[2] == 20.0
