@@ -30,3 +30,20 @@
         select 1
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+  The staged rows an incremental fact builds: those of the run's partition window and, on
+  an incremental run, those of other days whose resolution changed since they were built
+  (`re_resolved`: a query of their `key` values), which delete+insert on the key replaces.
+-#}
+{% macro window_and_re_resolved_rows(staging, key, re_resolved) -%}
+    select *
+    from {{ staging }}
+    where {{ partition_window('_file_date') }}
+    {%- if is_incremental() and has_rows(re_resolved) %}
+    union all
+    select *
+    from {{ staging }}
+    where {{ key }} in ({{ re_resolved }})
+    {%- endif %}
+{%- endmacro %}

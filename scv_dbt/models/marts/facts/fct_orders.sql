@@ -22,17 +22,9 @@
 {%- endset %}
 
 with orders as (
-    select *
-    from {{ ref('stg_shop__orders') }}
-    where {{ partition_window('_file_date') }}
-    {%- if is_incremental() and has_rows(re_resolved) %}
-    union all
-    -- orders of other days whose shopper or product resolves differently now (customers
-    -- merged or split, a product delivered late): built again, replacing the old row
-    select *
-    from {{ ref('stg_shop__orders') }}
-    where order_id in ({{ re_resolved }})
-    {%- endif %}
+    -- the window's orders, and orders of other days whose shopper or product resolves
+    -- differently now (customers merged or split, reference data delivered late)
+    {{ window_and_re_resolved_rows(ref('stg_shop__orders'), 'order_id', re_resolved) }}
 ),
 
 shop_identities as (

@@ -20,17 +20,9 @@
 {%- endset %}
 
 with transactions as (
-    select *
-    from {{ ref('stg_cards__transactions') }}
-    where {{ partition_window('_file_date') }}
-    {%- if is_incremental() and has_rows(re_resolved) %}
-    union all
-    -- rows of other days whose card or holder resolves differently now (customers merged
-    -- or split, a card account delivered late): built again, replacing the old row
-    select *
-    from {{ ref('stg_cards__transactions') }}
-    where transaction_id in ({{ re_resolved }})
-    {%- endif %}
+    -- the window's rows, and rows of other days whose holder or card resolves
+    -- differently now (customers merged or split, reference data delivered late)
+    {{ window_and_re_resolved_rows(ref('stg_cards__transactions'), 'transaction_id', re_resolved) }}
 )
 
 select
