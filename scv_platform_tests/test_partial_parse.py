@@ -33,19 +33,21 @@ def test_each_set_of_vars_has_its_own_file_and_none_uses_dbt_parse_s(tmp_path, m
     assert day.parent == plain.parent
 
 
-def invocation(project, name: str, parse: bytes | None) -> SimpleNamespace:
+def invocation(project, name: str, parse: bytes | None, args: list[str]) -> SimpleNamespace:
+    """A finished invocation as share_partial_parse sees it: its folders and dbt command."""
     target = project / "target" / name
     target.mkdir(parents=True)
     if parse is not None:
         (target / PARTIAL_PARSE_FILE).write_bytes(parse)
-    return SimpleNamespace(project_dir=project, target_path=target)
+    command = SimpleNamespace(args=["dbt", *args, "--target", "local"])
+    return SimpleNamespace(project_dir=project, target_path=target, process=command)
 
 
 def test_an_invocation_is_seeded_with_the_parse_of_its_own_vars(tmp_path, monkeypatch):
     monkeypatch.delenv("DBT_TARGET_PATH", raising=False)
     day_args, plain_args = ["build", "--vars", DAY], ["build"]
-    share_partial_parse(invocation(tmp_path, "facts-1", b"day parse"), day_args)
-    share_partial_parse(invocation(tmp_path, "marts-1", b"plain parse"), plain_args)
+    share_partial_parse(invocation(tmp_path, "facts-1", b"day parse", day_args))
+    share_partial_parse(invocation(tmp_path, "marts-1", b"plain parse", plain_args))
 
     facts = tmp_path / "target" / "facts-2"
     seed_partial_parse(tmp_path, facts, day_args)
@@ -58,7 +60,7 @@ def test_an_invocation_is_seeded_with_the_parse_of_its_own_vars(tmp_path, monkey
     seed_partial_parse(tmp_path, unseen, ["build", "--vars", "{}"])
     assert not (unseen / PARTIAL_PARSE_FILE).exists()
     # an invocation that wrote no parse changes nothing
-    share_partial_parse(invocation(tmp_path, "failed", None), day_args)
+    share_partial_parse(invocation(tmp_path, "failed", None, day_args))
     assert cached_parse_path(tmp_path, day_args).read_bytes() == b"day parse"
 
 
@@ -66,7 +68,7 @@ def test_only_the_most_recent_variants_are_kept(tmp_path, monkeypatch):
     monkeypatch.delenv("DBT_TARGET_PATH", raising=False)
     for day in range(1, KEPT_VARIANTS + 3):
         args = ["build", "--vars", f'{{"min_date": "2025-01-{day:02d}"}}']
-        share_partial_parse(invocation(tmp_path, f"run-{day}", b"parse"), args)
+        share_partial_parse(invocation(tmp_path, f"run-{day}", b"parse", args))
         os.utime(cached_parse_path(tmp_path, args), (day, day))
     kept = sorted((tmp_path / "target").glob("partial_parse.*.msgpack"))
     assert len(kept) == KEPT_VARIANTS

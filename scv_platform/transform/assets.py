@@ -79,10 +79,9 @@ def build_dbt_assets(
         """Unpartitioned dbt models (staging, identity, dimensions, marts) and their tests."""
         prepare_sources(context.resources.warehouse)
         dbt: DbtCliResource = context.resources.dbt
-        args = ["build"]
-        invocation = dbt.cli(args, context=context)
+        invocation = dbt.cli(["build"], context=context)
         yield from stream_with_row_counts(invocation, engine, context.resources.warehouse, context)
-        share_partial_parse(invocation, args)
+        share_partial_parse(invocation)
 
     if not daily:
         return [scv_dbt_models]
@@ -104,6 +103,6 @@ def build_dbt_assets(
         dbt: DbtCliResource = context.resources.dbt
         invocation = dbt.cli(args, context=context)
         yield from stream_with_row_counts(invocation, engine, context.resources.warehouse, context)
-        share_partial_parse(invocation, args)
+        share_partial_parse(invocation)
 
     return [scv_dbt_models, scv_dbt_daily_models]

@@ -62,13 +62,13 @@ def seed_partial_parse(project_dir: Path, target_path: Path, args: Sequence[str]
         shutil.copyfile(cached, destination)
 
 
-def share_partial_parse(invocation: DbtCliInvocation, args: Sequence[str]) -> None:
-    """Atomically replace the kept parse for the invocation's vars (``args``) with the
-    invocation's own, then drop the oldest parses beyond :data:`KEPT_VARIANTS`."""
+def share_partial_parse(invocation: DbtCliInvocation) -> None:
+    """Atomically replace the kept parse for the invocation's vars (read from the dbt
+    command it ran) with its own, then drop the oldest parses beyond :data:`KEPT_VARIANTS`."""
     parsed = invocation.target_path / PARTIAL_PARSE_FILE
     if not parsed.exists():
         return
-    shared = cached_parse_path(invocation.project_dir, args)
+    shared = cached_parse_path(invocation.project_dir, list(invocation.process.args))
     shared.parent.mkdir(parents=True, exist_ok=True)
     staged = shared.with_name(f".{uuid.uuid4().hex}.{PARTIAL_PARSE_FILE}")
     shutil.copyfile(parsed, staged)
