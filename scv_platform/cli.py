@@ -10,6 +10,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scv_platform.settings import (
     PROJECT_ROOT,
@@ -18,6 +19,9 @@ from scv_platform.settings import (
     load_settings,
     load_simulation_settings,
 )
+
+if TYPE_CHECKING:  # dagster loads with the command that needs it, not with ``scv --help``
+    import dagster as dg
 
 UI_URL = "http://127.0.0.1:3000"
 
@@ -58,6 +62,20 @@ def prepare_dagster_home(settings: Settings) -> Path:
         shutil.copyfile(instance_config(settings), config)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
+
+
+def daily_selection(
+    defs: dg.Definitions, settings: Settings
+) -> tuple[dg.AssetSelection, list[dg.AssetKey]]:
+    """What ``scv run --from/--to`` builds, and the roots it keeps as they are."""
+    import dagster as dg
+
+    from scv_platform.runner.execute import definitions_gateway
+    from scv_platform.runner.selection import daily_run_selection
+
+    with dg.DagsterInstance.get() as instance, definitions_gateway(defs) as gateway:
+        chosen = daily_run_selection(defs, instance, gateway, settings.landing_dir)
+    return chosen.selection, list(chosen.unchanged_roots)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -113,6 +131,13 @@ def _run(args: argparse.Namespace) -> int:
     selection = dg.AssetSelection.from_string(args.select) if args.select else None
     if selection is not None:
         header.append(f"Selection: {args.select}")
+    elif args.start or args.end:
+        selection, kept = daily_selection(defs, settings)
+        if kept:
+            header.append(
+                "Daily run: the day partitions and what depends on them; unchanged since "
+                f"their last build, so kept: {', '.join(k.to_user_string() for k in kept)}"
+            )
     only_checks = dbt_test_checks(defs) if args.dbt_tests_only else None
     if only_checks is not None:
         header.append("Checks: the dbt tests only (no Python checks)")

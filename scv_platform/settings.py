@@ -197,9 +197,11 @@ class ChurnSettings:
     """Seed of the model fits, so that a re-run on the same data gives the same model."""
 
     retrain_days: int = 7
-    """Retraining cadence: a model whose latest training cutoff is 1 to this many days minus
-    one before today's is kept (the daily build scores with it; a restated history at the
-    same cutoff, new features or another horizon retrain at once). 0 retrains every run."""
+    """Retraining cadence: the training cutoffs (dbt churn_cutoffs) move every this many
+    days, and the model is kept while its training rows are unchanged (also while its latest
+    training cutoff is 1 to this many days minus one behind); a restated history at the same
+    cutoffs, new features or another horizon retrain at once. 0 moves the cutoffs daily and
+    retrains every run."""
 
     def __post_init__(self) -> None:
         if self.retrain_days < 0:

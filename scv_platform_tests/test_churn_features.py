@@ -86,12 +86,19 @@ LATE_TRANSACTIONS = [
     tx("T10", "CA-B", "2025-04-25", "500.00", "electronics"),
 ]
 LATE_ORDERS = [order("O5", "S-D", "2025-04-25", "75.00")]
+# delivered later still, between the two training cutoffs: the validation cutoff is rebuilt
+RESTATED_TRANSACTIONS = [tx("T11", "CA-A", "2025-03-10", "40.00", "fuel")]
 CHURN_ENV = {
     "SCV_CHURN_HORIZON_DAYS": "30",
     "SCV_CHURN_TRAINING_CUTOFFS": "2",
     "SCV_CHURN_CUTOFF_SPACING_DAYS": "30",
+    "SCV_CHURN_RETRAIN_DAYS": "1",  # the cutoffs move daily: none is moved back to an anchor
 }
 VALIDATION, EARLY, SCORING = "2025-04-01", "2025-03-02", "2025-05-01"
+CUTOFFS_SQL = (
+    "select cutoff_date::varchar, cutoff_role, label_window_end::varchar "
+    "from gold.churn_cutoffs order by 1"
+)
 LABELS_SQL = (
     "select cutoff_date::varchar, scv_customer_id, churned, horizon_orders "
     "from gold.churn_labels order by 1, 2"
@@ -136,8 +143,14 @@ def load(landing: Path, warehouse: Path) -> None:
         ensure_bronze_tables(con)
 
 
-def build(root: Path, run: str, select: list[str]) -> None:
-    args = ["build", "--indirect-selection", "buildable", "--select", *select]
+INCREMENTAL_BUILD = [
+    "int_identity__crosswalk", "fct_transactions", "fct_orders", "int_activity__customer_day",
+    "int_activity__as_of_date", "churn_cutoffs", "churn_features", "churn_labels",
+]  # fmt: skip
+
+
+def build(root: Path, run: str, select: list[str], *options: str) -> None:
+    args = ["build", *options, "--indirect-selection", "buildable", "--select", *select]
     result = run_dbt(args, root / "warehouse.duckdb", root / run)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
 
@@ -162,6 +175,7 @@ def frames(warehouse: Path) -> dict[str, pd.DataFrame]:
 def changed_rows(before: pd.DataFrame, after: pd.DataFrame, cutoffs: list[str]) -> pd.DataFrame:
     """Rows at the given cutoffs that differ between two builds (a leak shows up here)."""
     keys = ["cutoff_date", "scv_customer_id"]
+    before, after = (f.drop(columns="_built_at", errors="ignore") for f in (before, after))
     b = before[before["cutoff_date"].astype(str).isin(cutoffs)].set_index(keys).sort_index()
     a = after[after["cutoff_date"].astype(str).isin(cutoffs)].set_index(keys).sort_index()
     a = a.reindex(b.index.union(a.index))
@@ -170,9 +184,15 @@ def changed_rows(before: pd.DataFrame, after: pd.DataFrame, cutoffs: list[str]) 
     return a[differs]
 
 
+def without_build_time(features: pd.DataFrame) -> pd.DataFrame:
+    return features.drop(columns="_built_at").reset_index(drop=True)
+
+
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory):
-    """The churn models before and after late rows arrive for days after the cutoffs."""
+    """The churn models before and after late rows arrive for days after the cutoffs (an
+    incremental build, then a full refresh), after a late row before the validation cutoff
+    (incremental), and the cutoffs with a weekly retraining cadence."""
     root = tmp_path_factory.mktemp("churn_features")
     warehouse = root / "warehouse.duckdb"
     with pytest.MonkeyPatch.context() as env:
@@ -186,11 +206,22 @@ def builds(tmp_path_factory):
         write_landing(root / "landing", LATE_TRANSACTIONS, LATE_ORDERS)
         load(root / "landing", warehouse)
         write_crosswalk(warehouse, [*CROSSWALK, ("shop", "S-D", "SCV-D", "email")])
-        build(root, "second", ["int_identity__crosswalk", "fct_transactions", "fct_orders",
-                               "int_activity__customer_day",
-                               "int_activity__as_of_date", "churn_cutoffs", "churn_features",
-                               "churn_labels"])  # fmt: skip
-        return before, frames(warehouse), warehouse
+        build(root, "second", INCREMENTAL_BUILD)
+        incremental = frames(warehouse)
+        build(root, "refresh", ["churn_features", "churn_labels"], "--full-refresh")
+        after = frames(warehouse)
+        assert without_build_time(incremental["features"]).equals(
+            without_build_time(after["features"])
+        )
+        write_landing(root / "landing", RESTATED_TRANSACTIONS, [])
+        load(root / "landing", warehouse)
+        day = '{"min_date": "2025-03-10", "max_date": "2025-03-11"}'  # that day's partition
+        build(root, "restated", INCREMENTAL_BUILD, "--vars", day)
+        restated = frames(warehouse)["features"]
+        env.setenv("SCV_CHURN_RETRAIN_DAYS", "7")
+        build(root, "weekly", ["churn_cutoffs"])
+        weekly = query(warehouse, CUTOFFS_SQL)
+        return before, after, warehouse, incremental, restated, weekly
 
 
 def feature(features: pd.DataFrame, cutoff: str, customer: str) -> pd.Series:
@@ -202,15 +233,19 @@ def feature(features: pd.DataFrame, cutoff: str, customer: str) -> pd.Series:
 
 
 def test_cutoffs_follow_the_horizon_and_the_population_is_known_by_the_cutoff(builds):
-    before, _, warehouse = builds
-    cutoffs = query(
-        warehouse,
-        "select cutoff_date::varchar, cutoff_role, label_window_end::varchar "
-        "from gold.churn_cutoffs order by 1",
+    before, after = builds[:2]
+    cutoffs = sorted(
+        after["features"][["cutoff_date", "cutoff_role"]]
+        .drop_duplicates()
+        .astype(str)
+        .itertuples(index=False, name=None)
     )
-    assert cutoffs == [
-        (EARLY, "training", "2025-04-01"),
-        (VALIDATION, "training", "2025-05-01"),
+    assert cutoffs == [(EARLY, "training"), (VALIDATION, "training"), (SCORING, "scoring")]
+    assert builds[5] == [
+        # weekly: 2025-04-01 (the last day minus the horizon) moves back to the Monday before,
+        # 2025-03-31, a whole number of weeks after 2000-01-03; the cutoffs stay there all week
+        ("2025-03-01", "training", "2025-03-31"),
+        ("2025-03-31", "training", "2025-04-30"),
         (SCORING, "scoring", None),
     ]
     features = before["features"]
@@ -221,7 +256,7 @@ def test_cutoffs_follow_the_horizon_and_the_population_is_known_by_the_cutoff(bu
 
 
 def test_label_is_no_order_and_no_approved_transaction_in_the_horizon(builds):
-    before, after, _ = builds
+    before, after = builds[:2]
     labels = {(r.cutoff_date, r.scv_customer_id): r.churned for r in before["labels"].itertuples()}
     assert labels == {
         (EARLY, "SCV-A"): 0,  # approved 03-15
@@ -264,7 +299,7 @@ def test_customers_with_one_kind_of_activity(builds):
 
 
 def test_rows_after_the_cutoff_leave_its_features_unchanged(builds):
-    before, after, _ = builds
+    before, after = builds[:2]  # after: a full refresh
     training = [EARLY, VALIDATION]
     assert changed_rows(before["features"], after["features"], training).empty
     # the comparison catches a feature that looks past the cutoff
@@ -272,3 +307,16 @@ def test_rows_after_the_cutoff_leave_its_features_unchanged(builds):
     assert set(leaked.index.get_level_values("scv_customer_id")) == {"SCV-A", "SCV-B"}
     # while the scoring cutoff, after the late rows, sees them
     assert not changed_rows(before["features"], after["features"], [SCORING]).empty
+
+
+def test_an_incremental_build_redoes_only_the_cutoffs_whose_history_changed(builds):
+    first, restated = builds[1]["features"], builds[4]  # a full refresh, then the late row
+    built = restated.groupby(restated["cutoff_date"].astype(str))["_built_at"].max()
+    before = first.groupby(first["cutoff_date"].astype(str))["_built_at"].max()
+    # the late row of 03-10 is before the validation cutoff, after the early one
+    assert built[EARLY] == before[EARLY]
+    assert built[VALIDATION] > before[VALIDATION] and built[SCORING] > before[SCORING]
+    assert feature(first, VALIDATION, "SCV-A")["frequency_90d"] == 2
+    restated_a = feature(restated, VALIDATION, "SCV-A")
+    assert restated_a["frequency_90d"] == 3 and restated_a["merchant_categories_90d"] == 3
+    assert feature(restated, EARLY, "SCV-A").equals(feature(first, EARLY, "SCV-A"))

@@ -239,13 +239,26 @@ def scored_version(path: Path) -> list[tuple[str]]:
         return con.execute("SELECT DISTINCT model_version FROM gold.churn_predictions").fetchall()
 
 
-def test_the_model_is_kept_for_the_next_days_then_retrained(tmp_path, churn_defs):
+def test_the_model_is_kept_while_its_training_rows_stay_then_retrained(tmp_path, churn_defs):
     _, defs = churn_defs
     path = tmp_path / "warehouse.duckdb"
     instance = dg.DagsterInstance.ephemeral()
     write_tables(path, synthetic_features(customers=300, cutoffs=3), customers=300)
     first = model_metadata(materialise(defs, path, instance))
     assert first["retrained"] is True
+    # the same day again (cutoffs that stay put between retrains): the same rows keep it
+    again = model_metadata(materialise(defs, path, instance))
+    assert again["retrained"] is False and again["model_version"] == first["model_version"]
+    assert "the same training rows" in again["kept_because"]
+    # the history at the same cutoffs restated: a new model at once
+    write_tables(path, synthetic_features(customers=300, cutoffs=3, seed=4), customers=300)
+    restated = model_metadata(materialise(defs, path, instance))
+    assert restated["retrained"] is True
+    assert restated["model_version"] != first["model_version"]
+    write_tables(path, synthetic_features(customers=300, cutoffs=3), customers=300)
+    assert model_metadata(materialise(defs, path, instance))["model_version"] == (
+        first["model_version"]
+    )
 
     def days_later(days: int, seed: int) -> pd.DataFrame:
         frame = synthetic_features(customers=300, cutoffs=3, seed=seed)

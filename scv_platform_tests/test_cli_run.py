@@ -6,8 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+from dagster import AssetKey, DagsterInstance
 
 from scv_platform.cli import main
+from scv_platform.settings import load_settings
 from scv_platform.warehouse.duckdb_connection import connection
 from scv_platform_tests.conftest import TRANSACTION_HEADER, transaction_row, write_csv
 
@@ -59,6 +61,47 @@ def test_scv_run_builds_every_partition_with_data_in_one_run(run_env, capsys):
     with connection(run_env / "warehouse.duckdb", read_only=True) as con:
         assert con.execute("SELECT count(*) FROM bronze.card_transactions").fetchone()[0] == 12
         assert con.execute("SELECT count(*) FROM bronze.d365_contact").fetchone()[0] == 1
+
+    # a daily run keeps the reference data whose files did not change, and builds the rest
+    contact, stg_contacts = (
+        AssetKey(["bronze", "d365_contact"]),
+        AssetKey(["silver", "stg_d365__contacts"]),
+    )
+    cards = AssetKey(["bronze", "d365_cardaccount"])
+    assert {contact, cards} <= set(daily_keys(run_env)[1])
+    chosen, kept = daily_keys(run_env)
+    assert contact not in chosen and stg_contacts not in chosen
+    assert {AssetKey(["gold", "fct_transactions"]), AssetKey(["gold", "customer_crosswalk"]),
+            AssetKey(["gold", "customer_360_profile"])} <= chosen  # fmt: skip
+    write_csv(
+        landing / "d365/contact/contact_20250101T000000.csv",  # delivered again, one more row
+        ["contactid", "firstname", "createdon", "modifiedon"],
+        [["g-1", "Ann", "2025-01-01T00:00:00", "2025-01-01T00:00:00"],
+         ["g-2", "Bo", "2025-01-02T00:00:00", "2025-01-02T00:00:00"]],
+    )  # fmt: skip
+    chosen, kept = daily_keys(run_env)
+    assert {contact, stg_contacts} <= chosen and contact not in kept and cards in kept
+    capsys.readouterr()
+    assert main(["run", "--from", "2025-01-03", "--to", "2025-01-03"]) == 0
+    out = capsys.readouterr().out
+    assert "Day partitions: 2025-01-03 .. 2025-01-03 (1 days)" in out
+    assert "so kept: bronze/d365_cardaccount," in out and "kept: bronze/d365_contact" not in out
+    with connection(run_env / "warehouse.duckdb", read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM bronze.d365_contact").fetchone()[0] == 2
+        assert con.execute("SELECT count(*) FROM silver.stg_d365__contacts").fetchone()[0] == 2
+    assert contact not in daily_keys(run_env)[0]  # loaded: unchanged again
+
+
+def daily_keys(root: Path) -> tuple[set[AssetKey], list[AssetKey]]:
+    """The assets a daily run would build now, and the roots it would keep."""
+    from scv_platform.definitions import build_definitions
+    from scv_platform.runner.execute import definitions_gateway
+    from scv_platform.runner.selection import daily_run_selection
+
+    defs = build_definitions(load_settings())
+    with DagsterInstance.get() as instance, definitions_gateway(defs) as gateway:
+        chosen = daily_run_selection(defs, instance, gateway, root / "landing")
+    return chosen.selection.resolve(defs.resolve_asset_graph()), list(chosen.unchanged_roots)
 
 
 def test_scv_run_on_an_empty_landing_zone_reports_absent_sources(run_env, capsys):

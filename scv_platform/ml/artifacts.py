@@ -20,9 +20,14 @@ METRICS_FILE = "metrics.json"
 FOLDER = "churn"
 
 
+def rows_digest(frame: pd.DataFrame) -> str:
+    """A hash of the frame's values in row order (the same rows give the same digest)."""
+    values = pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
+    return hashlib.sha256(values).hexdigest()
+
+
 def model_version(frame: pd.DataFrame, params: dict[str, Any], last_cutoff: object) -> str:
-    digest = hashlib.sha256()
-    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    digest = hashlib.sha256(rows_digest(frame).encode())
     digest.update(json.dumps(params, sort_keys=True, default=str).encode())
     day = str(last_cutoff).replace("-", "")
     return f"churn-{day}-{digest.hexdigest()[:10]}"

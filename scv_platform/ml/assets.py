@@ -13,7 +13,7 @@ import pandas as pd
 
 from scv_platform.automation.policies import daily_freshness_policy
 from scv_platform.automation.schedules import DAILY_CRON
-from scv_platform.ml.artifacts import METRICS_FILE, ArtifactStore, model_version
+from scv_platform.ml.artifacts import METRICS_FILE, ArtifactStore, model_version, rows_digest
 from scv_platform.ml.cadence import keep_reason
 from scv_platform.ml.checks import auc_gate, build_churn_checks
 from scv_platform.ml.features import (
@@ -72,6 +72,11 @@ def _finite(value: float) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
 
 
+def training_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """What a model version is trained on: keys, features and label of every training row."""
+    return frame[[*KEYS, *MODEL_FEATURES, LABEL]]
+
+
 def model_report(
     trained: "TrainedModel", frame: pd.DataFrame, version: str, horizon_days: int
 ) -> dict[str, Any]:
@@ -91,6 +96,7 @@ def model_report(
             "training_cutoffs": [str(c) for c in cutoffs],
             "validation_cutoff": str(split.validation["cutoff_date"].max()),
             "horizon_days": horizon_days,
+            "rows_digest": rows_digest(training_rows(frame)),
             "last_label_day": str(last + timedelta(days=horizon_days)),
             "split": split.kind,
             "split_note": split.note,
@@ -205,9 +211,10 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
             "validate on the latest), the best by validation ROC AUC calibrated on the "
             "validation cutoff. Stored as a versioned artifact under SCV_ARTIFACTS_DIR/churn/ "
             "with metrics.json and charts; the metadata shows version, training window, "
-            "ROC AUC, PR AUC, Brier score, top-decile lift and the charts. Retrained once its "
-            "latest training cutoff is SCV_CHURN_RETRAIN_DAYS (7) days old, else kept "
-            "(metadata retrained / kept_because; run config force_retrain: true retrains)."
+            "ROC AUC, PR AUC, Brier score, top-decile lift and the charts. Retrained when its "
+            "training rows change: the training cutoffs move every SCV_CHURN_RETRAIN_DAYS (7) "
+            "days, or the history at them was restated; else kept (metadata retrained / "
+            "kept_because; run config force_retrain: true retrains)."
         ),
     )
     def churn_model(
@@ -248,9 +255,7 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
             )
         params = {"candidates": trained.params, "seed": churn.seed,
                   "horizon_days": settings.churn_horizon_days}  # fmt: skip
-        version = model_version(
-            frame[[*KEYS, *MODEL_FEATURES, LABEL]], params, frame["cutoff_date"].max()
-        )
+        version = model_version(training_rows(frame), params, frame["cutoff_date"].max())
         report = model_report(trained, frame, version, settings.churn_horizon_days)
         validation = report["validation"]
         charts = {
@@ -278,7 +283,13 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
             return None
         report = store.load_metrics(version)
         last_cutoff = pd.Timestamp(frame["cutoff_date"].max()).date()
-        reason = keep_reason(report, last_cutoff, settings.churn_horizon_days, churn.retrain_days)
+        reason = keep_reason(
+            report,
+            last_cutoff,
+            settings.churn_horizon_days,
+            churn.retrain_days,
+            rows_digest(training_rows(frame)),
+        )
         return (version, reason, report) if reason else None
 
     @dg.asset(

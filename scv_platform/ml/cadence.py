@@ -1,11 +1,12 @@
 """Retraining cadence of the churn model: when the latest model can be kept instead of a
 retrain (``ChurnSettings.retrain_days``).
 
-A daily build moves every cutoff on by a day; a model trained a few days ago on the same
-features and horizon still describes the customers, so it is kept and scores the new day.
-It is retrained once its latest training cutoff is ``retrain_days`` behind, at once when the
-history at the same cutoff changed (a restatement), when the features or the horizon
-changed, or when its artifact is missing.
+The training cutoffs move every ``retrain_days`` days (dbt ``churn_cutoffs``), so on the days
+between, the training rows are those the latest model was trained on: it is kept and scores
+the new day. A model is also kept while its latest training cutoff is 1 to ``retrain_days``
+- 1 days behind (cutoffs that move daily). It is retrained when the training rows at the
+same cutoffs changed (a restatement), when the features or the horizon changed, when its
+artifact is missing, and once the cutoffs have moved ``retrain_days`` days on.
 """
 
 from datetime import date
@@ -24,10 +25,15 @@ def _same_features(report: dict[str, Any]) -> bool:
 
 
 def keep_reason(
-    report: dict[str, Any] | None, last_cutoff: date, horizon_days: int, retrain_days: int
+    report: dict[str, Any] | None,
+    last_cutoff: date,
+    horizon_days: int,
+    retrain_days: int,
+    training_rows_digest: str,
 ) -> str | None:
     """Why the model of ``report`` (its metrics.json) can score instead of a new one trained
-    with ``last_cutoff`` as latest training cutoff; None when it must be retrained."""
+    on rows with ``training_rows_digest`` and ``last_cutoff`` as latest training cutoff; None
+    when it must be retrained."""
     if report is None or retrain_days <= 0:
         return None
     window = report.get("training_window", {})
@@ -35,6 +41,12 @@ def keep_reason(
     if not cutoffs or window.get("horizon_days") != horizon_days or not _same_features(report):
         return None
     behind = (last_cutoff - date.fromisoformat(max(cutoffs))).days
+    if behind == 0 and window.get("rows_digest") == training_rows_digest:
+        return (
+            f"it was trained on the same training rows (latest cutoff {last_cutoff}); the "
+            f"cutoffs move every {retrain_days} days (SCV_CHURN_RETRAIN_DAYS), or retrain "
+            "when forced (run config force_retrain)"
+        )
     if not 0 < behind < retrain_days:
         return None
     return (

@@ -9,7 +9,8 @@ run once over the whole range, and so on downstream. Each stage is one in-proces
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import dagster as dg
@@ -22,20 +23,27 @@ from scv_platform.resources.warehouse import WAREHOUSE_KEY
 from scv_platform.runner.plan import RunPlan
 from scv_platform.runner.summary import RunSummary, merge_summaries, summarise
 from scv_platform.transform.assets import DBT_ASSET_NAMES
-from scv_platform.warehouse.gateway import open_gateway
+from scv_platform.warehouse.gateway import WarehouseGateway, open_gateway
 from scv_platform.warehouse.operational_tables import QUARANTINE
 
 QUARANTINED_IN_RUN_SQL = f"SELECT count(*) FROM {QUARANTINE} WHERE run_id = $run_id"
 STAGE_JOB_PREFIX = "scv_run_stage"
 
 
-def quarantined_in_warehouse(defs: dg.Definitions, run_id: str) -> int:
-    """Rows a run quarantined, counted through the definitions' own warehouse resource."""
+@contextmanager
+def definitions_gateway(defs: dg.Definitions) -> Iterator[WarehouseGateway]:
+    """A gateway on the definitions' own warehouse resource (DuckDB or Snowflake)."""
     warehouse = {WAREHOUSE_KEY: defs.resources[WAREHOUSE_KEY]}
     with (
         dg.build_resources(warehouse) as resources,
         open_gateway(getattr(resources, WAREHOUSE_KEY)) as gateway,
     ):
+        yield gateway
+
+
+def quarantined_in_warehouse(defs: dg.Definitions, run_id: str) -> int:
+    """Rows a run quarantined, counted through the definitions' own warehouse resource."""
+    with definitions_gateway(defs) as gateway:
         if not gateway.table_exists("quality", "quarantine"):
             return 0
         return int(gateway.scalar(QUARANTINED_IN_RUN_SQL, {"run_id": run_id}))

@@ -375,15 +375,15 @@ def retire_previous_loads(con: Any, dialect: Dialect, load: Load) -> None:
     )
 
 
+CURRENT_MANIFEST_SQL = (
+    f"SELECT source_file, content_sha256, status FROM {LOAD_MANIFEST} "
+    "WHERE source = $source AND is_current"
+)
+
+
 def manifest_entries(con: Any, dialect: Dialect, spec: SourceSpec) -> dict[str, tuple[str, str]]:
     """Current manifest rows of a source: file -> (content SHA-256, status)."""
-    rows = run(
-        con,
-        dialect,
-        f"SELECT source_file, content_sha256, status FROM {LOAD_MANIFEST} "
-        "WHERE source = $source AND is_current",
-        {"source": spec.table},
-    ).fetchall()
+    rows = run(con, dialect, CURRENT_MANIFEST_SQL, {"source": spec.table}).fetchall()
     return {file: (digest, status) for file, digest, status in rows}
 
 

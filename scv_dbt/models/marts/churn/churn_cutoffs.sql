@@ -1,12 +1,17 @@
 {%- set horizon = churn_horizon_days() %}
 {%- set training_cutoffs = churn_training_cutoffs() %}
 {%- set spacing = churn_cutoff_spacing_days() %}
+{%- set step = [churn_retrain_days(), 1] | max %}
 -- The days the churn model looks from. The scoring cutoff is the last day with data (the
--- day every current customer is scored as of). Training cutoffs are the last day minus the
--- horizon ({{ horizon }} days), so that the horizon after each is fully observed, and up to
--- {{ training_cutoffs - 1 }} earlier ones {{ spacing }} days apart; a training cutoff before the
--- first day with data is left out. The model trains on the earlier training cutoffs and
--- validates on the latest (cutoff_index 0), a time-aware split.
+-- day every current customer is scored as of). The latest training cutoff is the last day
+-- minus the horizon ({{ horizon }} days), so that the horizon after it is fully observed,
+-- moved back to the latest day that is a whole number of retraining periods ({{ step }} days,
+-- SCV_CHURN_RETRAIN_DAYS) after 2000-01-03: the training cutoffs move every {{ step }} days,
+-- together with the model's retraining, and stay put in between (churn_features keeps their
+-- rows, the model is kept). Up to {{ training_cutoffs - 1 }} earlier ones follow {{ spacing }} days
+-- apart; a training cutoff before the first day with data is left out. The model trains on
+-- the earlier training cutoffs and validates on the latest (cutoff_index 0), a time-aware
+-- split.
 
 with first_days as (
     select min(first_day) as first_day
@@ -29,18 +34,38 @@ offsets as (
     where day_offset < {{ training_cutoffs }}
 ),
 
+horizon_start as (
+    select
+        first_day,
+        last_day,
+        cast({{ dbt.dateadd('day', -horizon, 'last_day') }} as date) as latest_observed_cutoff
+    from data_days
+    where last_day is not null
+),
+
+anchored as (
+    select
+        first_day,
+        last_day,
+        cast({{ dbt.dateadd(
+            'day',
+            '-mod(' ~ dbt.datediff("cast('2000-01-03' as date)", 'latest_observed_cutoff', 'day')
+                ~ ', ' ~ step ~ ')',
+            'latest_observed_cutoff') }} as date) as latest_cutoff
+    from horizon_start
+),
+
 training as (
     select
         cast({{ dbt.dateadd(
-            'day', '-(' ~ horizon ~ ' + offsets.cutoff_index * ' ~ spacing ~ ')',
-            'data_days.last_day') }} as date) as cutoff_date,
+            'day', '-(offsets.cutoff_index * ' ~ spacing ~ ')', 'anchored.latest_cutoff')
+        }} as date) as cutoff_date,
         'training' as cutoff_role,
         offsets.cutoff_index,
-        data_days.first_day,
-        data_days.last_day
-    from data_days
+        anchored.first_day,
+        anchored.last_day
+    from anchored
     cross join offsets
-    where data_days.last_day is not null
 )
 
 select

@@ -1,3 +1,9 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook=["{{ delete_churn_cutoffs_to_rebuild() }}"]
+) }}
 {%- set windows = [30, 60, 90, 180] %}
 -- Churn model features: one row per customer and cutoff (churn_cutoffs), computed ONLY from
 -- facts whose event day is on or before the cutoff (activity_date, transaction_date,
@@ -17,6 +23,11 @@
 -- same values whatever order the engine adds them in (and the same model version).
 -- Card type ('none' without a card) and credit limit are the current values of the card
 -- accounts opened by the cutoff (the CRM export keeps no history of them).
+-- Incremental by cutoff: a build computes the scoring cutoff and the training cutoffs whose
+-- rows are missing (delete_churn_cutoffs_to_rebuild drops the moved ones and those whose
+-- history was rebuilt); the training rows of a cutoff are otherwise kept as first built
+-- until the cutoffs move (every SCV_CHURN_RETRAIN_DAYS days, churn_cutoffs), so a change to
+-- this SQL reaches them then, or at once with --full-refresh.
 
 with cutoffs as (
     select
@@ -26,6 +37,9 @@ with cutoffs as (
         cast({{ dbt.date_trunc('month', dbt.dateadd('day', -179, 'cutoff_date')) }} as date)
             as daily_from
     from {{ ref('churn_cutoffs') }}
+    {%- if is_incremental() %}
+    where cutoff_date not in (select cutoff_date from {{ this }})
+    {%- endif %}
 ),
 
 customers as (
@@ -315,7 +329,8 @@ select
         'known.value_90d_quintile') }} as behaviour_segment,
     coalesce(cards.card_accounts, 0) > 0 as has_card_account,
     known.first_card_date is not null as has_card_activity,
-    known.first_order_date is not null as has_order_activity
+    known.first_order_date is not null as has_order_activity,
+    {{ built_at() }} as _built_at
 from known
 left join merchant_categories
     on merchant_categories.scv_customer_id = known.scv_customer_id
