@@ -353,3 +353,48 @@ def test_parse_issues_are_counted_by_warn_tests_and_keys_pass(test_results):
         if name.startswith(("unique_", "not_null_")) and "_stg_" in name
     ]
     assert len(keys) > 10 and all(test_results[k][0] == "pass" for k in keys)
+
+
+WEATHER_SQL = (
+    "SELECT postal_code, date_valid_std::VARCHAR, avg_temperature_air_2m_f, _source_file "
+    "FROM silver.stg_weather__forecast_day ORDER BY 2, 1"
+)
+
+
+def test_weather_is_built_again_only_for_the_days_of_new_loads(tmp_path):
+    """Day 1 is delivered again with a changed row while day 2 lands: the incremental build
+    redoes day 1 whole, adds day 2, and equals a full refresh."""
+    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
+    build_bronze(landing, warehouse)
+    select = ["build", "--select", "stg_weather__forecast_day"]
+    first = run_dbt(select, warehouse, tmp_path / "first")
+    assert first.returncode == 0, first.stdout[-3000:]
+    folder = landing / "weather/forecast_day"
+    again = [(*WEATHER[0][:4], "31", *WEATHER[0][5:])]  # 02134 warmer; 10001 no longer sent
+    write_csv(folder / "forecast_day_2025-01-01.csv", WEATHER_HEADER, again)
+    day_2 = [("10001", "US", "2025-01-02", "20", "26", "30", "0", "0", "60", "5", "30")]
+    write_csv(folder / "forecast_day_2025-01-02.csv", WEATHER_HEADER, day_2)
+    weather = next(spec for spec in SOURCES if spec.table == "weather_forecast_day")
+    con = connect(warehouse)
+    try:
+        load_files(con, weather, list_landing_files(weather, landing).files)
+    finally:
+        con.close()
+    incremental = run_dbt(select, warehouse, tmp_path / "incremental")
+    assert incremental.returncode == 0, incremental.stdout[-3000:]
+    con = connect(warehouse)
+    try:
+        built = rows(con, WEATHER_SQL)
+    finally:
+        con.close()
+    assert built == [
+        ("02134", "2025-01-01", 31.0, "weather/forecast_day/forecast_day_2025-01-01.csv"),
+        ("10001", "2025-01-02", 26.0, "weather/forecast_day/forecast_day_2025-01-02.csv"),
+    ]
+    refreshed = run_dbt([*select, "--full-refresh"], warehouse, tmp_path / "refresh")
+    assert refreshed.returncode == 0, refreshed.stdout[-3000:]
+    con = connect(warehouse)
+    try:
+        assert rows(con, WEATHER_SQL) == built
+    finally:
+        con.close()

@@ -1,8 +1,14 @@
-{{ config(materialized='view') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook=["{{ delete_weather_days_to_rebuild() }}"]
+) }}
 -- Daily weather per 5-digit ZIP code and day (Weather Source OnPoint FORECAST_DAY).
 -- Postal codes are restored to ZIP5 before de-duplicating, so '2134' and '02134' are one
--- place; per ZIP and day the latest loaded row wins. Read it by `date_valid_std` range:
--- the de-duplication is partitioned by that day, so the filter reaches the bronze scan.
+-- place; per ZIP and day the latest loaded row wins. Incremental by day: a build redoes the
+-- days that bronze rows loaded after the latest `_loaded_at` here belong to (the
+-- de-duplication is per day, so those days come out whole) and keeps the others.
 
 with standardised as (
     select
@@ -24,6 +30,7 @@ with standardised as (
         _batch_id,
         _loaded_at
     from {{ source('bronze', 'weather_forecast_day') }}
+    where {{ weather_days_to_rebuild('date_valid_std') }}
 ),
 
 latest as (
