@@ -78,7 +78,7 @@ def training_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def model_report(
-    trained: "TrainedModel", frame: pd.DataFrame, version: str, horizon_days: int
+    trained: "TrainedModel", frame: pd.DataFrame, version: str, horizon_days: int, digest: str
 ) -> dict[str, Any]:
     """Everything ``metrics.json`` records about a model version."""
     import sklearn
@@ -96,7 +96,7 @@ def model_report(
             "training_cutoffs": [str(c) for c in cutoffs],
             "validation_cutoff": str(split.validation["cutoff_date"].max()),
             "horizon_days": horizon_days,
-            "rows_digest": rows_digest(training_rows(frame)),
+            "rows_digest": digest,
             "last_label_day": str(last + timedelta(days=horizon_days)),
             "split": split.kind,
             "split_note": split.note,
@@ -226,7 +226,10 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
         started = time.perf_counter()
         warehouse = getattr(context.resources, WAREHOUSE_KEY)
         frame = read_training_frame(warehouse)
-        kept = None if config.force_retrain or frame.empty else _kept(context.instance, frame)
+        digest = rows_digest(training_rows(frame))
+        kept = (
+            None if config.force_retrain or frame.empty else _kept(context.instance, frame, digest)
+        )
         if kept is not None:
             version, reason, report = kept
             context.log.info(f"churn model {version} kept: {reason}")
@@ -256,7 +259,7 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
         params = {"candidates": trained.params, "seed": churn.seed,
                   "horizon_days": settings.churn_horizon_days}  # fmt: skip
         version = model_version(training_rows(frame), params, frame["cutoff_date"].max())
-        report = model_report(trained, frame, version, settings.churn_horizon_days)
+        report = model_report(trained, frame, version, settings.churn_horizon_days, digest)
         validation = report["validation"]
         charts = {
             "roc_curve": roc_png(
@@ -274,10 +277,10 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
         return dg.MaterializeResult(metadata={**metadata, "retrained": True})
 
     def _kept(
-        instance: dg.DagsterInstance, frame: pd.DataFrame
+        instance: dg.DagsterInstance, frame: pd.DataFrame, digest: str
     ) -> tuple[str, str, dict[str, Any]] | None:
         """(version, why, its metrics report) of the latest model when the retraining cadence
-        keeps it."""
+        keeps it instead of one trained on ``frame`` (whose training rows have ``digest``)."""
         version = previous_version(instance)
         if version is None or not (store.folder(version) / METRICS_FILE).exists():
             return None
@@ -288,7 +291,7 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
             last_cutoff,
             settings.churn_horizon_days,
             churn.retrain_days,
-            rows_digest(training_rows(frame)),
+            digest,
         )
         return (version, reason, report) if reason else None
 

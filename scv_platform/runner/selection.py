@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
-from dagster._core.definitions.assets.graph.base_asset_graph import BaseAssetGraph
 
 from scv_platform.sources.assets import bronze_key
 from scv_platform.sources.landing import list_landing_files
@@ -48,13 +47,9 @@ def landing_changed(gateway: WarehouseGateway, spec: SourceSpec, landing_dir: Pa
     return len(to_skip(files, digests, previous, force=False)) < len(files)
 
 
-def code_changed(instance: dg.DagsterInstance, graph: BaseAssetGraph, key: dg.AssetKey) -> bool:
-    """``key``'s code version is unknown or not the one of its latest materialisation."""
-    version = graph.get(key).code_version
-    event = instance.get_latest_materialization_event(key)
-    if version is None or event is None or event.asset_materialization is None:
-        return True
-    return event.asset_materialization.tags.get(CODE_VERSION_TAG) != version
+def code_changed(version: str | None, latest: dg.AssetMaterialization) -> bool:
+    """The code version is unknown or not the one of the latest materialisation."""
+    return version is None or latest.tags.get(CODE_VERSION_TAG) != version
 
 
 def daily_run_selection(
@@ -77,12 +72,14 @@ def daily_run_selection(
         if key in daily:
             continue
         spec = references.get(key)
-        if instance.get_latest_materialization_event(key) is None:
+        event = instance.get_latest_materialization_event(key)
+        latest = event.asset_materialization if event is not None else None
+        if latest is None:
             is_changed = True
         elif spec is not None:
             is_changed = landing_changed(gateway, spec, landing_dir)
         else:
-            is_changed = code_changed(instance, graph, key)
+            is_changed = code_changed(graph.get(key).code_version, latest)
         (changed if is_changed else unchanged).append(key)
     selection = dg.AssetSelection.assets(*daily, *changed).downstream()
     return DailyRunSelection(selection, tuple(unchanged))

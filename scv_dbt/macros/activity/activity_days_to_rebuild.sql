@@ -29,12 +29,3 @@
         )
     {%- endif -%}
 {%- endmacro %}
-
-{#- Pre-hook of int_activity__customer_day: drop the days it is about to build again. -#}
-{% macro delete_activity_days_to_rebuild() -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }} where {{ activity_days_to_rebuild('activity_date') }}
-    {%- else -%}
-        select 1
-    {%- endif -%}
-{%- endmacro %}

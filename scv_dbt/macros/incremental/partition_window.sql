@@ -18,14 +18,15 @@
 {%- endmacro %}
 
 {#-
-  Pre-hook of an incremental fact: before the window's rows are inserted again, delete every
-  row of the window, so a re-run of a day replaces the day (rows that left a re-delivered
-  file disappear too), while delete+insert on the unique key removes a row that moved to
-  another day. Nothing to do on the first build (the table does not exist yet).
+  Pre-hook of an incremental model: delete the rows it is about to build again, those where
+  `condition` (a SQL condition) holds; nothing on a first or full-refresh build (the table is
+  built whole). The facts delete their partition window, so a re-run of a day replaces the
+  day (rows that left a re-delivered file disappear too), while delete+insert on the unique
+  key removes a row that moved to another day.
 -#}
-{% macro delete_partition_window(column) -%}
+{% macro delete_rows_to_rebuild(condition) -%}
     {%- if is_incremental() -%}
-        delete from {{ this }} where {{ partition_window(column) }}
+        delete from {{ this }} where {{ condition }}
     {%- else -%}
         select 1
     {%- endif -%}

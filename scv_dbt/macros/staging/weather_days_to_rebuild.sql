@@ -15,12 +15,3 @@
         )
     {%- endif -%}
 {%- endmacro %}
-
-{#- Pre-hook of stg_weather__forecast_day: drop the days it is about to build again. -#}
-{% macro delete_weather_days_to_rebuild() -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }} where {{ weather_days_to_rebuild('date_valid_std') }}
-    {%- else -%}
-        select 1
-    {%- endif -%}
-{%- endmacro %}

@@ -2,7 +2,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    pre_hook=["{{ delete_weather_days_to_rebuild() }}"]
+    pre_hook=["{{ delete_rows_to_rebuild(weather_days_to_rebuild('date_valid_std')) }}"]
 ) }}
 -- Daily weather per 5-digit ZIP code and day (Weather Source OnPoint FORECAST_DAY).
 -- Postal codes are restored to ZIP5 before de-duplicating, so '2134' and '02134' are one

@@ -2,7 +2,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    pre_hook=["{{ delete_activity_days_to_rebuild() }}"]
+    pre_hook=["{{ delete_rows_to_rebuild(activity_days_to_rebuild('activity_date')) }}"]
 ) }}
 -- depends_on: {{ source('quality', 'quarantine') }}
 -- Activity per resolved customer and day: approved card spend and counts, declines, and

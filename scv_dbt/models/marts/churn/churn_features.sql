@@ -2,7 +2,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    pre_hook=["{{ delete_churn_cutoffs_to_rebuild() }}"]
+    pre_hook=["{{ delete_rows_to_rebuild(churn_cutoffs_to_rebuild()) }}"]
 ) }}
 {%- set windows = [30, 60, 90, 180] %}
 -- Churn model features: one row per customer and cutoff (churn_cutoffs), computed ONLY from
@@ -24,7 +24,7 @@
 -- Card type ('none' without a card) and credit limit are the current values of the card
 -- accounts opened by the cutoff (the CRM export keeps no history of them).
 -- Incremental by cutoff: a build computes the scoring cutoff and the training cutoffs whose
--- rows are missing (delete_churn_cutoffs_to_rebuild drops the moved ones and those whose
+-- rows are missing (churn_cutoffs_to_rebuild: its pre-hook drops the moved ones and those whose
 -- history was rebuilt); the training rows of a cutoff are otherwise kept as first built
 -- until the cutoffs move (every SCV_CHURN_RETRAIN_DAYS days, churn_cutoffs), so a change to
 -- this SQL reaches them then, or at once with --full-refresh.

@@ -1,6 +1,6 @@
 {{ config(
     unique_key='order_id',
-    pre_hook=["{{ delete_partition_window('partition_date') }}"]
+    pre_hook=["{{ delete_rows_to_rebuild(partition_window('partition_date')) }}"]
 ) }}
 -- Web shop orders, one row each, incremental by day (vars min_date/max_date). The customer
 -- is resolved through the identity crosswalk from shop_customer_id; an order whose customer

@@ -1,6 +1,6 @@
 {{ config(
     unique_key='transaction_id',
-    pre_hook=["{{ delete_partition_window('partition_date') }}"]
+    pre_hook=["{{ delete_rows_to_rebuild(partition_window('partition_date')) }}"]
 ) }}
 -- Card transactions, one row each, incremental by day: a run builds the days of its
 -- partition window (vars min_date/max_date) from the landing files of those days. The
