@@ -256,8 +256,9 @@ def test_the_model_is_kept_while_its_training_rows_stay_then_retrained(tmp_path,
     assert restated["retrained"] is True
     assert restated["model_version"] != first["model_version"]
     write_tables(path, synthetic_features(customers=300, cutoffs=3), customers=300)
-    assert model_metadata(materialise(defs, path, instance))["model_version"] == (
-        first["model_version"]
+    assert (
+        model_metadata(materialise(defs, path, instance))["model_version"]
+        == (first["model_version"])
     )
 
     def days_later(days: int, seed: int) -> pd.DataFrame:

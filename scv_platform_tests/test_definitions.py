@@ -114,3 +114,20 @@ def test_dbt_tests_only_keeps_the_dbt_tests_and_drops_the_python_checks(local_en
     assert any(
         k.name == "orders_quantity_iqr" for k in stage_selection(daily).resolve_checks(graph)
     )
+
+
+def test_no_scv_run_step_is_a_dbt_process_for_tests_alone(local_env):
+    from scv_platform.runner.execute import plan_stages, stage_job
+
+    defs = build_definitions(load_settings())
+    steps = {}
+    for stage in plan_stages(defs, None, with_partitions=True):
+        for assets_def in stage_job(defs, stage).asset_layer.asset_graph.assets_defs:
+            if assets_def.is_executable and assets_def.node_def.name.startswith("scv_dbt"):
+                checks = {key.name for key in assets_def.check_keys}
+                steps[(stage.job_name, frozenset(assets_def.keys))] = checks
+    assert steps and all(keys for _, keys in steps)
+    # a test reading a model built later in the same run still waits for it
+    reconciles = "metric_customer_ltv_matches_profile"
+    holder = [keys for (_, keys), checks in steps.items() if reconciles in checks]
+    assert holder and dg.AssetKey(["gold", "customer_360_profile"]) in holder[0]

@@ -139,6 +139,16 @@ def stage_selection(
     return assets.without_checks() | dg.AssetSelection.checks(*kept)
 
 
+def stage_job(
+    defs: dg.Definitions,
+    stage: Stage,
+    only_checks: frozenset[dg.AssetCheckKey] | None = None,
+) -> dg.JobDefinition:
+    """The stage's job, resolved against the definitions (its ops are the run's steps)."""
+    job = dg.define_asset_job(stage.job_name, selection=stage_selection(stage, only_checks))
+    return dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(stage.job_name)
+
+
 def run_stage(
     defs: dg.Definitions,
     stage: Stage,
@@ -152,11 +162,7 @@ def run_stage(
     if stage.partitioned and partition_range is not None:
         tags[ASSET_PARTITION_RANGE_START_TAG] = partition_range.start
         tags[ASSET_PARTITION_RANGE_END_TAG] = partition_range.end
-    job = dg.define_asset_job(stage.job_name, selection=stage_selection(stage, only_checks))
-    resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(
-        stage.job_name
-    )
-    return resolved.execute_in_process(
+    return stage_job(defs, stage, only_checks).execute_in_process(
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         instance=instance,
         tags=tags,
