@@ -6,7 +6,7 @@ rules, and identities derived from a small simulation's truth for the model.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -25,15 +25,18 @@ from scv_platform.identity.clustering import (
     cluster,
 )
 from scv_platform.identity.evaluation import evaluate_crosswalk
+from scv_platform.identity.model_reuse import definition_digest, retrain_reason
 from scv_platform.identity.resolve import resolve
 from scv_platform.identity.stable_ids import ID_PREFIX
 from scv_platform.identity.tables import (
     CROSSWALK,
     CROSSWALK_COLUMNS,
     LINEAGE,
+    MODEL,
     OVERRIDE_COLUMNS,
     IdentityInputs,
     PreviousState,
+    TrainedModel,
     output_writes,
     read_inputs,
     read_previous,
@@ -554,6 +557,42 @@ def test_splink_model_on_simulated_identities(tmp_path: Path) -> None:
     assert np.allclose(total, explained["match_weight"], atol=1e-6)
     splink_rows = result.crosswalk[result.crosswalk["match_rule"] == "splink"]
     assert splink_rows["match_probability"].between(config.match_threshold, 1).all()
+
+    # the next run scores with the stored model instead of training: the same links
+    trained = result.model.newly_trained
+    assert trained is not None and trained.identities == len(cands)
+    previous = as_previous(result)
+    previous.model = trained
+    again = run(cands, card_links=card_links, config=config, previous=previous)
+    assert again.model.newly_trained is None
+    assert again.model.provenance.startswith("scored by the model trained 2025-07-01 02:00")
+    pd.testing.assert_frame_equal(again.crosswalk, result.crosswalk)
+    pd.testing.assert_frame_equal(again.explanations, result.explanations)
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
+        for resolved in (result, again):  # only a newly trained model is stored
+            write_frames(con, output_writes(
+                resolved.crosswalk, resolved.links, resolved.explanations, resolved.lineage,
+                resolved.ambiguous, resolved.model.newly_trained,
+            ))  # fmt: skip
+        assert read_previous(con).model == trained
+        assert con.execute(f"SELECT count(*) FROM {MODEL.sql}").fetchone() == (1,)
+
+
+def test_a_stored_model_is_retrained_when_old_changed_or_outgrown() -> None:
+    config = IdentityConfig(retrain_days=7, retrain_identity_change=0.05)
+    digest = definition_digest(config)
+    stored = TrainedModel(RESOLVED_AT, 1_000, digest, "{}")
+    later = RESOLVED_AT + timedelta(days=6, hours=23)
+    assert retrain_reason(stored, 1_050, digest, later, config) is None
+    assert retrain_reason(None, 1_000, digest, later, config) == "no model trained yet"
+    assert "1,000 to 1,051" in retrain_reason(stored, 1_051, digest, later, config)
+    assert "1,000 to 940" in retrain_reason(stored, 940, digest, later, config)
+    week = retrain_reason(stored, 1_000, digest, RESOLVED_AT + timedelta(days=7), config)
+    assert week == "the model is 7.0 days old (retrained every 7)"
+    assert "changed" in retrain_reason(stored, 1_000, "another", later, config)
+    every_run = IdentityConfig(retrain_days=0)
+    assert retrain_reason(stored, 1_000, definition_digest(every_run), RESOLVED_AT, every_run)
+    assert digest != definition_digest(IdentityConfig(seed=7))
 
 
 # --- Dagster: the asset, its metadata and the quality gate --------------------------------

@@ -27,6 +27,7 @@ from scv_platform.identity.tables import (
     EXPLANATIONS,
     LINEAGE,
     LINKS,
+    MODEL,
     OVERRIDES,
     MissingInputError,
     Table,
@@ -39,8 +40,9 @@ from scv_platform.warehouse.gateway import open_gateway
 
 IDENTITY_GROUP = "identity"
 INPUT_KEYS = [dg.AssetKey(t.asset_path) for t in (CANDIDATES, CARD_LINKS, OVERRIDES)]
-# what resolution reads: its inputs, and the previous crosswalk and lineage (stable ids)
-READ_TABLES: list[Table] = [CANDIDATES, CARD_LINKS, OVERRIDES, CROSSWALK, LINEAGE]
+# what resolution reads: its inputs, the previous crosswalk and lineage (stable ids) and
+# the latest trained model
+READ_TABLES: list[Table] = [CANDIDATES, CARD_LINKS, OVERRIDES, CROSSWALK, LINEAGE, MODEL]
 PREVIEW_ROWS = 10
 
 
@@ -163,6 +165,7 @@ def build_identity_assets(
                     result.explanations,
                     result.lineage,
                     result.ambiguous,
+                    result.model.newly_trained,
                 )
             )
         for note in result.notes:
@@ -188,6 +191,7 @@ def build_identity_assets(
                 "email_alias": dg.MetadataValue.json(stats["email_alias"]),
                 "match_threshold": config.match_threshold,
                 "probability_two_random_records_match": model.probability_two_random_records_match,
+                "model": model.provenance or "not trained (deterministic rules only)",
                 "splink_near_misses": stats["splink_near_misses"],
                 "model_parameters": dg.MetadataValue.md(parameters_markdown(model.parameters)),
                 "sample_explanation": dg.MetadataValue.md(waterfall_markdown(result.explanations)),

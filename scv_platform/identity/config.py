@@ -46,6 +46,12 @@ class IdentityConfig:
     seed: int = 42
     """Seed of the random sampling, so that a re-run on the same data is identical."""
 
+    retrain_days: int = 7
+    """A trained model scores later runs for this many days (0: train on every run) ..."""
+
+    retrain_identity_change: float = 0.05
+    """... unless the number of identities changed by more than this share since training."""
+
     max_cluster_size: int = 12
     """Quality gate: the largest plausible number of identities of one customer."""
 
@@ -55,6 +61,8 @@ class IdentityConfig:
     def __post_init__(self) -> None:
         if not 0.0 < self.match_threshold < 1.0:
             raise ValueError(f"match_threshold={self.match_threshold} must be in (0, 1)")
+        if self.retrain_days < 0 or self.retrain_identity_change < 0:
+            raise ValueError("retrain_days and retrain_identity_change must not be negative")
         if self.max_cluster_size < 2:
             raise ValueError(f"max_cluster_size={self.max_cluster_size} must be at least 2")
 

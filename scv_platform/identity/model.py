@@ -20,7 +20,8 @@ and birth date; same phone and last name; assumed recall 0.7), u from seeded ran
 (``estimate_u_using_random_sampling``), m by expectation maximisation in two sessions blocked
 on ``phone`` (estimates all but the phone) and on ``birth_date`` + Soundex of the last name
 (the rest), with a fallback session on last name + ZIP when one finds no pairs. The trained
-m values are floored at ``M_FLOOR`` (see there) before scoring.
+m values are floored at ``M_FLOOR`` (see there) before scoring. A model trained by an earlier
+run scores instead while it may (``model_reuse.py``).
 
 Prediction blocking rules (``prediction_blocking_rules``) are equi-joins that each keep
 blocks small at 100,000+ identities; a pair is scored once whichever rules find it.
@@ -28,10 +29,12 @@ blocks small at 100,000+ identities; a pair is scored once whichever rules find 
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import duckdb
 import pandas as pd
@@ -42,8 +45,9 @@ from splink.blocking_rule_library import CustomRule
 from splink.internals.exceptions import EMTrainingException
 
 from scv_platform.identity.config import IdentityConfig
+from scv_platform.identity.model_reuse import definition_digest, retrain_reason
 from scv_platform.identity.rules import RECORDS_VIEW
-from scv_platform.identity.tables import FIELD_NAMES
+from scv_platform.identity.tables import FIELD_NAMES, TrainedModel
 
 COMPARISON_NAMES = FIELD_NAMES
 PREDICT_FLOOR = 0.5  # pairs scored below this are not kept at all
@@ -236,6 +240,8 @@ class ModelResult:
     timings: dict[str, float] = field(default_factory=dict)
     trained: bool = True
     notes: list[str] = field(default_factory=list)
+    newly_trained: TrainedModel | None = None  # to store: trained on this run
+    provenance: str = ""  # trained on this run and why, or which earlier model scored
 
 
 def _parameters(model: dict) -> pd.DataFrame:
@@ -328,9 +334,14 @@ def _train(linker: Linker, config: IdentityConfig, n_records: int, notes: list[s
 
 
 def train_and_predict(
-    con: duckdb.DuckDBPyConnection, config: IdentityConfig, n_records: int
+    con: duckdb.DuckDBPyConnection,
+    config: IdentityConfig,
+    n_records: int,
+    previous: TrainedModel | None = None,
+    now: datetime | None = None,
 ) -> ModelResult:
-    """Train the model on the records in ``con`` (view ``identity_records``) and score pairs.
+    """Score pairs of the records in ``con`` (view ``identity_records``) with ``previous``
+    when it may still score (model_reuse.py), else with a model trained on them.
 
     Too few identities, or data where no training rule finds a pair, give an untrained
     result (the rules still run) with a note saying why.
@@ -338,17 +349,31 @@ def train_and_predict(
     timings: dict[str, float] = {}
     if n_records < max(config.min_identities_for_model, 2):
         return _untrained(timings)
+    now = now or datetime.now(UTC).replace(tzinfo=None)
     started = time.perf_counter()
     notes: list[str] = []
+    digest = definition_digest(config)
+    reason = retrain_reason(previous, n_records, digest, now, config)
+    newly_trained = None
     records = DuckDBAPI(connection=con).register(RECORDS_VIEW)
     splink_logger = logging.getLogger("splink")
     previous_level = splink_logger.level
     splink_logger.setLevel(logging.ERROR)  # Splink reports progress at INFO / WARNING
     try:
-        try:
-            model = _train(Linker(records, settings(), log_level=None), config, n_records, notes)
-        except EMTrainingException as exc:
-            return _untrained(timings, f"model not trained: {exc}; deterministic rules only")
+        if previous is not None and reason is None:
+            model = json.loads(previous.model_json)
+            provenance = (
+                f"scored by the model trained {previous.trained_at:%Y-%m-%d %H:%M} on "
+                f"{previous.identities:,} identities"
+            )
+        else:
+            try:
+                untrained = Linker(records, settings(), log_level=None)
+                model = _train(untrained, config, n_records, notes)
+            except EMTrainingException as exc:
+                return _untrained(timings, f"model not trained: {exc}; deterministic rules only")
+            newly_trained = TrainedModel(now, n_records, digest, json.dumps(model))
+            provenance = f"trained on this run: {reason}"
         timings["training_s"] = time.perf_counter() - started
         linker = Linker(records, model, log_level=None)
         predicted = linker.inference.predict(
@@ -367,4 +392,6 @@ def train_and_predict(
         parameters=_parameters(model),
         timings=timings,
         notes=notes,
+        newly_trained=newly_trained,
+        provenance=provenance,
     )

@@ -112,6 +112,8 @@ def _link_and_cluster(
     inputs: IdentityInputs,
     overrides: Overrides,
     config: IdentityConfig,
+    previous: PreviousState,
+    resolved_at: datetime,
     notes: list[str],
     timings: dict[str, float],
 ) -> _Linked:
@@ -125,7 +127,7 @@ def _link_and_cluster(
         con.unregister("_identity_records_frame")
         rule_links = deterministic_links(con, card_holders(candidates, inputs.card_links), config)
         timings["rules_s"] = time.perf_counter() - started
-        model = train_and_predict(con, config, len(records))
+        model = train_and_predict(con, config, len(records), previous.model, resolved_at)
         timings.update(model.timings)
         notes += model.notes
         if not model.trained and len(records) < config.min_identities_for_model:
@@ -168,7 +170,9 @@ def resolve(
     notes = list(inputs.notes)
     overrides = parse_overrides(inputs.overrides, records["unique_id"])
     notes += overrides.notes
-    linked = _link_and_cluster(candidates, records, inputs, overrides, config, notes, timings)
+    linked = _link_and_cluster(
+        candidates, records, inputs, overrides, config, previous, resolved_at, notes, timings
+    )
 
     members = linked.clusters.members.merge(
         records[["unique_id", "source_system", "source_record_id"]], on="unique_id"

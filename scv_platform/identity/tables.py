@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 import pandas as pd
@@ -44,6 +45,7 @@ EXPLANATIONS = Table("silver", "identity_match_explanations")
 LINKS = Table("silver", "identity_links")
 LINEAGE = Table("silver", "identity_id_lineage")
 AMBIGUOUS = Table("silver", "identity_ambiguous_accounts")
+MODEL = Table("silver", "identity_model")  # each trained Splink model, appended
 
 CANDIDATE_COLUMNS = (
     "source_system", "source_record_id", "first_name", "last_name", "full_name", "birth_date",
@@ -111,6 +113,14 @@ AMBIGUOUS_COLUMNS = (
     ("resolved_at", "TIMESTAMP"),
 )
 
+MODEL_COLUMNS = (
+    ("trained_at", "TIMESTAMP"),
+    ("identities", "BIGINT"),
+    ("definition_digest", "VARCHAR"),
+    ("model_json", "VARCHAR"),
+)
+MODEL_NAMES = [name for name, _ in MODEL_COLUMNS]
+
 
 class MissingInputError(RuntimeError):
     """A table identity resolution needs is not in the warehouse."""
@@ -142,10 +152,24 @@ class IdentityInputs:
     notes: list[str]
 
 
+@dataclass(frozen=True)
+class TrainedModel:
+    """A trained Splink model as stored in ``silver.identity_model``."""
+
+    trained_at: datetime
+    identities: int  # how many identities it was trained on
+    definition_digest: str  # of the code and knobs that define it (model_reuse.py)
+    model_json: str  # Splink's own JSON of the model
+
+    def as_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([[getattr(self, name) for name in MODEL_NAMES]], columns=MODEL_NAMES)
+
+
 @dataclass
 class PreviousState:
     crosswalk: pd.DataFrame  # source_system, source_record_id, scv_customer_id
     issued_ids: set[str]  # every id ever handed out (crosswalk and lineage)
+    model: TrainedModel | None = None  # the latest trained model, if any
 
 
 def read_inputs(con: duckdb.DuckDBPyConnection) -> IdentityInputs:
@@ -168,7 +192,8 @@ def read_inputs(con: duckdb.DuckDBPyConnection) -> IdentityInputs:
 
 
 def read_previous(con: duckdb.DuckDBPyConnection) -> PreviousState:
-    """The crosswalk of the last run (empty on the first run) and every id issued so far."""
+    """The crosswalk of the last run (empty on the first run), every id issued so far and
+    the latest trained model."""
     columns = ("source_system", "source_record_id", "scv_customer_id")
     if table_exists(con, CROSSWALK):
         crosswalk = _select(con, CROSSWALK, columns)
@@ -180,7 +205,17 @@ def read_previous(con: duckdb.DuckDBPyConnection) -> PreviousState:
             f"SELECT old_scv_customer_id, new_scv_customer_id FROM {LINEAGE.sql}"
         ).fetchall():
             issued.update(v for v in (old, new) if v)
-    return PreviousState(crosswalk, issued)
+    return PreviousState(crosswalk, issued, _latest_model(con))
+
+
+def _latest_model(con: duckdb.DuckDBPyConnection) -> TrainedModel | None:
+    if not table_exists(con, MODEL):
+        return None
+    names = ", ".join(name for name, _ in MODEL_COLUMNS)
+    row = con.execute(
+        f"SELECT {names} FROM {MODEL.sql} ORDER BY trained_at DESC LIMIT 1"
+    ).fetchone()
+    return TrainedModel(row[0], int(row[1]), row[2], row[3]) if row else None
 
 
 def output_writes(
@@ -189,15 +224,18 @@ def output_writes(
     explanations: pd.DataFrame,
     lineage: pd.DataFrame,
     ambiguous: pd.DataFrame,
+    trained_model: TrainedModel | None = None,
 ) -> list[FrameWrite]:
     """The crosswalk, links, explanations and ambiguous accounts replace their tables; the
-    lineage is appended."""
+    lineage and a newly trained model are appended."""
+    models = trained_model.as_frame() if trained_model else pd.DataFrame(columns=MODEL_NAMES)
     return [
         FrameWrite(CROSSWALK.schema, CROSSWALK.name, crosswalk, CROSSWALK_COLUMNS),
         FrameWrite(LINKS.schema, LINKS.name, links, LINK_COLUMNS),
         FrameWrite(EXPLANATIONS.schema, EXPLANATIONS.name, explanations, EXPLANATION_COLUMNS),
         FrameWrite(LINEAGE.schema, LINEAGE.name, lineage, LINEAGE_COLUMNS, append=True),
         FrameWrite(AMBIGUOUS.schema, AMBIGUOUS.name, ambiguous, AMBIGUOUS_COLUMNS),
+        FrameWrite(MODEL.schema, MODEL.name, models, MODEL_COLUMNS, append=True),
     ]
 
 
