@@ -398,3 +398,50 @@ def test_weather_is_built_again_only_for_the_days_of_new_loads(tmp_path):
         assert rows(con, WEATHER_SQL) == built
     finally:
         con.close()
+
+
+ORDERS_SQL = (
+    "SELECT order_id, order_status, _file_date::VARCHAR, _source_file "
+    "FROM silver.stg_shop__orders ORDER BY order_id"
+)
+
+
+def test_orders_are_built_again_only_for_new_loads_and_their_file_days(tmp_path):
+    """Day 2 is delivered again without O1 but with O5, and day 3 restates O2: the
+    incremental build brings back O1's day-1 delivery, keeps O3, and equals a full refresh."""
+    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
+    build_bronze(landing, warehouse)
+    select = ["run", "--select", "stg_shop__orders"]
+    first = run_dbt(select, warehouse, tmp_path / "first")
+    assert first.returncode == 0, first.stdout[-3000:]
+    folder = landing / "shop/orders"
+    o5 = ("O5", "2025-01-02T08:00:00", "S2", "bob@y.com", "P1", "1", "89.90", "89.90", "placed")
+    write_csv(folder / "orders_2025-01-02.csv", ORDER_HEADER, [o5])
+    o2 = (*ORDERS_DAY_1[1][:8], "returned")
+    write_csv(folder / "orders_2025-01-03.csv", ORDER_HEADER, [o2])
+    orders = next(spec for spec in SOURCES if spec.table == "shop_orders")
+    con = connect(warehouse)
+    try:
+        load_files(con, orders, list_landing_files(orders, landing).files)
+    finally:
+        con.close()
+    incremental = run_dbt(select, warehouse, tmp_path / "incremental")
+    assert incremental.returncode == 0, incremental.stdout[-3000:]
+    con = connect(warehouse)
+    try:
+        built = rows(con, ORDERS_SQL)
+    finally:
+        con.close()
+    assert built == [
+        ("O1", "placed", "2025-01-01", "shop/orders/orders_2025-01-01.csv"),
+        ("O2", "returned", "2025-01-03", "shop/orders/orders_2025-01-03.csv"),
+        ("O3", "placed", "2025-01-01", "shop/orders/orders_2025-01-01.csv"),
+        ("O5", "placed", "2025-01-02", "shop/orders/orders_2025-01-02.csv"),
+    ]
+    refreshed = run_dbt([*select, "--full-refresh"], warehouse, tmp_path / "refresh")
+    assert refreshed.returncode == 0, refreshed.stdout[-3000:]
+    con = connect(warehouse)
+    try:
+        assert rows(con, ORDERS_SQL) == built
+    finally:
+        con.close()
