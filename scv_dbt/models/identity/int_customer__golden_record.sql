@@ -44,13 +44,17 @@ crm_addresses as (
         and crosswalk.source_record_id = addresses.contact_id
 ),
 
--- cards held by a contact or by a legacy customer of the customer
+-- cards held by a contact or by a legacy customer of the customer (two equi-joins: one
+-- join on either key cannot hash, and compares every card with every identity)
 cards as (
+    {%- for system, holder in [('d365', 'contact_id'), ('legacy', 'legacy_cust_no')] %}
     select crosswalk.scv_customer_id, cards.card_account_id, cards.opened_on
     from {{ ref('stg_d365__card_accounts') }} as cards
     inner join crosswalk
-        on (crosswalk.source_system = 'd365' and crosswalk.source_record_id = cards.contact_id)
-        or (crosswalk.source_system = 'legacy' and crosswalk.source_record_id = cards.legacy_cust_no)
+        on crosswalk.source_system = '{{ system }}'
+        and crosswalk.source_record_id = cards.{{ holder }}
+    {{- "\n    union all" if not loop.last }}
+    {%- endfor %}
 ),
 
 -- names: CRM before legacy; the most recently modified record with a name wins
