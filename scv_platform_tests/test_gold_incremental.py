@@ -1,7 +1,8 @@
 """Incremental gold on the tiny landing zone: the daily facts through Dagster, then
-int_activity__customer_day with real dbt runs. A build redoes only the days that changed
-(new or re-run facts, facts re-resolved to another customer, rows held or released by a
-data-quality check) and always equals a full rebuild.
+int_activity__customer_day (by day) and metric_avg_transaction_value (by month) with real
+dbt runs. A build redoes only the days that changed (new or re-run facts, facts re-resolved
+to another customer, rows held or released by a data-quality check) and always equals a full
+rebuild.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ from scv_platform_tests.test_gold_facts import daily_facts, materialise  # noqa:
 from scv_platform_tests.test_golden_record import query
 
 CUSTOMER_DAY = "int_activity__customer_day"
+MONTHLY = "metric_avg_transaction_value"
+MONTHS_SQL = (
+    "select month_start_date::varchar, merchant_category, channel, approved_transactions, "
+    f"declined_transactions, approved_amount::double, customers from gold.{MONTHLY} order by all"
+)
 DAYS_SQL = (
     "select scv_customer_id, activity_date::varchar, card_spend::double, "
     "approved_transactions, orders, order_value::double "
@@ -30,15 +36,18 @@ BUILT_SQL = f"select activity_date::varchar, max(_built_at) from gold.{CUSTOMER_
 
 
 def build_customer_day(warehouse, target, *flags: str) -> list[tuple]:
-    built = run_dbt(["run", "--select", CUSTOMER_DAY, *flags], warehouse, target)
+    """Build the two incremental models; the customer days."""
+    built = run_dbt(["run", "--select", CUSTOMER_DAY, MONTHLY, *flags], warehouse, target)
     assert built.returncode == 0, built.stdout[-3000:]
     return query(warehouse, DAYS_SQL)
 
 
 def incremental_equals_full_rebuild(warehouse, tmp_path, step: str) -> list[tuple]:
     incremental = build_customer_day(warehouse, tmp_path / f"{step}-incremental")
+    months = query(warehouse, MONTHS_SQL)
     full = build_customer_day(warehouse, tmp_path / f"{step}-full", "--full-refresh")
     assert incremental == full
+    assert months == query(warehouse, MONTHS_SQL)
     return incremental
 
 
@@ -112,5 +121,9 @@ def test_customer_day_redoes_only_the_days_that_changed(daily_facts, tmp_path): 
         warehouse,
         "update quality.quarantine set released_at = now() where check_name = 'test_check'",
     )
+    month_built = query(warehouse, f"select max(_built_at) from gold.{MONTHLY}")
     released = incremental_equals_full_rebuild(warehouse, tmp_path, "released")
     assert next(row for row in released if row[:2] == ("SCV-B", "2025-01-02"))[2] == 20.0
+    approved = query(warehouse, "select count(*) from gold.fct_transactions where is_approved")
+    assert sum(row[3] for row in query(warehouse, MONTHS_SQL)) == approved[0][0] > 0
+    assert query(warehouse, f"select max(_built_at) from gold.{MONTHLY}") > month_built

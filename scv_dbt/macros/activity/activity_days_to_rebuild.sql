@@ -1,18 +1,41 @@
 {#-
-  The activity days int_activity__customer_day builds again on an incremental run, as a SQL
+  The activity days an incremental model built from the facts builds again, as a SQL
   condition on `column`: the days of fact rows built after the model's watermark (new days,
   re-run days and rows re-resolved to another customer), the partition days of those rows,
   and the days of fact rows a data-quality check held or released since. `true` (every day)
   when the whole model is built.
 -#}
 {% macro activity_days_to_rebuild(column) -%}
-    {%- set since = incremental_watermark() -%}
-    {%- if since is none -%}
+    {%- set days = changed_activity_days() -%}
+    {%- if days is none -%}
+        true
+    {%- else -%}
+        {{ column }} in ({{ days }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The same for a model by month: `column` is a month start date (whole months rebuilt). -#}
+{% macro activity_months_to_rebuild(column) -%}
+    {%- set days = changed_activity_days() -%}
+    {%- if days is none -%}
         true
     {%- else -%}
         {{ column }} in (
+            select distinct cast({{ dbt.date_trunc('month', 'changed_day') }} as date)
+            from ({{ days }}) as changed_days
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A query of those days (column `changed_day`), or none when the whole model is built. -#}
+{% macro changed_activity_days() -%}
+    {%- set since = incremental_watermark() -%}
+    {%- if since is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set days -%}
             {%- for fact, day in [('fct_transactions', 'transaction_date'), ('fct_orders', 'order_date')] %}
-            select {{ day }} from {{ ref(fact) }} where _built_at > {{ since }}
+            select {{ day }} as changed_day from {{ ref(fact) }} where _built_at > {{ since }}
             union
             select partition_date from {{ ref(fact) }} where _built_at > {{ since }}
             union
@@ -26,6 +49,6 @@
                 and (holds.quarantined_at > {{ since }} or holds.released_at > {{ since }})
             {{- "\n            union" if not loop.last }}
             {%- endfor %}
-        )
-    {%- endif -%}
+    {%- endset -%}
+    {{ return(days) }}
 {%- endmacro %}

@@ -1,7 +1,17 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook=["{{ delete_rows_to_rebuild(activity_months_to_rebuild('month_start_date')) }}"]
+) }}
+-- depends_on: {{ source('quality', 'quarantine') }}
+-- depends_on: {{ ref('fct_orders') }}
 -- Average card transaction value per month, merchant category and channel (approved
 -- transactions), with counts and the decline rate. Every transaction counts, resolved to a
 -- customer or not, except those a data-quality check holds in quality.quarantine
 -- (int_quality__held_fact_rows) until they are released.
+-- Incremental by month: a build redoes the months of the days whose facts or holds changed
+-- since the last one (activity_months_to_rebuild), so a daily run counts one month again.
 
 select
     cast({{ dbt.date_trunc('month', 'transaction_date') }} as date) as month_start_date,
@@ -14,7 +24,10 @@ select
         / nullif(sum(case when is_approved then 1 else 0 end), 0) as avg_transaction_value,
     cast(sum(case when is_approved then 0 else 1 end) as {{ dbt.type_float() }})
         / count(*) as decline_rate,
-    count(distinct scv_customer_id) as customers
+    count(distinct scv_customer_id) as customers,
+    {{ built_at() }} as _built_at
 from {{ ref('fct_transactions') }} as transactions
 where {{ not_held('fct_transactions', 'transactions') }}
+    and {{ activity_months_to_rebuild(
+        'cast(' ~ dbt.date_trunc('month', 'transaction_date') ~ ' as date)') }}
 group by 1, 2, 3
