@@ -144,8 +144,9 @@ def load(landing: Path, warehouse: Path) -> None:
 
 
 INCREMENTAL_BUILD = [
-    "int_identity__crosswalk", "fct_transactions", "fct_orders", "int_activity__customer_day",
-    "int_activity__as_of_date", "churn_cutoffs", "churn_features", "churn_labels",
+    "stg_shop__orders", "int_identity__crosswalk", "fct_transactions", "fct_orders",
+    "int_activity__customer_day", "int_activity__customer_month", "int_activity__as_of_date",
+    "churn_cutoffs", "churn_features", "churn_labels",
 ]  # fmt: skip
 
 

@@ -1,8 +1,8 @@
 """Incremental gold on the tiny landing zone: the daily facts through Dagster, then
-int_activity__customer_day (by day) and metric_avg_transaction_value (by month) with real
-dbt runs. A build redoes only the days that changed (new or re-run facts, facts re-resolved
-to another customer, rows held or released by a data-quality check) and always equals a full
-rebuild.
+int_activity__customer_day (by day), int_activity__customer_month and
+metric_avg_transaction_value (by month) with real dbt runs. A build redoes only the days that
+changed (new or re-run facts, facts re-resolved to another customer, rows held or released by
+a data-quality check) and always equals a full rebuild.
 """
 
 from __future__ import annotations
@@ -23,9 +23,14 @@ from scv_platform_tests.test_golden_record import query
 
 CUSTOMER_DAY = "int_activity__customer_day"
 MONTHLY = "metric_avg_transaction_value"
+CUSTOMER_MONTH = "int_activity__customer_month"
 MONTHS_SQL = (
     "select month_start_date::varchar, merchant_category, channel, approved_transactions, "
     f"declined_transactions, approved_amount::double, customers from gold.{MONTHLY} order by all"
+)
+CUSTOMER_MONTHS_SQL = (
+    "select * exclude (_built_at) replace (total_value::double as total_value) "
+    f"from gold.{CUSTOMER_MONTH} order by all"
 )
 DAYS_SQL = (
     "select scv_customer_id, activity_date::varchar, card_spend::double, "
@@ -37,17 +42,18 @@ BUILT_SQL = f"select activity_date::varchar, max(_built_at) from gold.{CUSTOMER_
 
 def build_customer_day(warehouse, target, *flags: str) -> list[tuple]:
     """Build the two incremental models; the customer days."""
-    built = run_dbt(["run", "--select", CUSTOMER_DAY, MONTHLY, *flags], warehouse, target)
+    models = [CUSTOMER_DAY, MONTHLY, CUSTOMER_MONTH]
+    built = run_dbt(["run", "--select", *models, *flags], warehouse, target)
     assert built.returncode == 0, built.stdout[-3000:]
     return query(warehouse, DAYS_SQL)
 
 
 def incremental_equals_full_rebuild(warehouse, tmp_path, step: str) -> list[tuple]:
     incremental = build_customer_day(warehouse, tmp_path / f"{step}-incremental")
-    months = query(warehouse, MONTHS_SQL)
+    months = [query(warehouse, MONTHS_SQL), query(warehouse, CUSTOMER_MONTHS_SQL)]
     full = build_customer_day(warehouse, tmp_path / f"{step}-full", "--full-refresh")
     assert incremental == full
-    assert months == query(warehouse, MONTHS_SQL)
+    assert months == [query(warehouse, MONTHS_SQL), query(warehouse, CUSTOMER_MONTHS_SQL)]
     return incremental
 
 
@@ -115,6 +121,10 @@ def test_customer_day_redoes_only_the_days_that_changed(daily_facts, tmp_path): 
     )
     held = incremental_equals_full_rebuild(warehouse, tmp_path, "held")
     assert not [row for row in held if row[:2] == ("SCV-B", "2025-01-02")]
+    spend_b = (
+        f"select card_spend::double from gold.{CUSTOMER_MONTH} where scv_customer_id = 'SCV-B'"
+    )
+    assert query(warehouse, spend_b) == [(12.5,)]  # T1 only
 
     # and released: it is counted again
     execute(

@@ -66,12 +66,11 @@ customer_days as (
 firsts as (
     select
         scv_customer_id,
-        min(activity_date) as first_seen_date,
-        min(case when is_active_day then activity_date end) as first_activity_date,
-        min(case when approved_transactions + declined_transactions > 0 then activity_date end)
-            as first_card_date,
-        min(case when orders_placed > 0 then activity_date end) as first_order_date
-    from customer_days
+        min(first_day) as first_seen_date,
+        min(first_active_day) as first_activity_date,
+        min(first_card_day) as first_card_date,
+        min(first_order_day) as first_order_date
+    from {{ ref('int_activity__customer_month') }}
     group by scv_customer_id
 ),
 
@@ -79,14 +78,13 @@ firsts as (
 months as (
     select
         scv_customer_id,
-        cast({{ dbt.date_trunc('month', 'activity_date') }} as date) as month_start,
-        max(case when is_active_day then activity_date end) as last_activity_date,
-        max(case when approved_transactions > 0 then activity_date end) as last_card_date,
-        max(case when orders > 0 then activity_date end) as last_order_date,
-        sum(approved_transactions + orders) as frequency,
-        round(sum(total_value), 2) as total_value
-    from customer_days
-    group by scv_customer_id, cast({{ dbt.date_trunc('month', 'activity_date') }} as date)
+        month_start_date as month_start,
+        last_active_day as last_activity_date,
+        last_card_day as last_card_date,
+        last_order_day as last_order_date,
+        approved_transactions + orders as frequency,
+        round(cast(total_value as {{ type_double() }}), 2) as total_value
+    from {{ ref('int_activity__customer_month') }}
 ),
 
 older as (

@@ -3,14 +3,8 @@
 -- to the month of the last day with data, months without activity included as zero.
 
 with monthly as (
-    select
-        scv_customer_id,
-        cast({{ dbt.date_trunc('month', 'activity_date') }} as date) as month_start_date,
-        sum(card_spend) as card_spend,
-        sum(order_value) as order_value,
-        sum(total_value) as total_value
-    from {{ ref('int_activity__customer_day') }}
-    group by 1, 2
+    select scv_customer_id, month_start_date, card_spend, order_value, total_value
+    from {{ ref('int_activity__customer_month') }}
 ),
 
 months as (
