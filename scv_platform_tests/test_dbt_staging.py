@@ -361,43 +361,56 @@ WEATHER_SQL = (
 )
 
 
+def first_build(tmp_path: Path, model: str) -> tuple[Path, Path, list[str]]:
+    """Bronze from the landing files above, then a first build of ``model`` alone."""
+    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
+    build_bronze(landing, warehouse)
+    select = ["run", "--select", model]
+    first = run_dbt(select, warehouse, tmp_path / "first")
+    assert first.returncode == 0, first.stdout[-3000:]
+    return landing, warehouse, select
+
+
+def rebuilt_after_loading(
+    tmp_path: Path, landing: Path, warehouse: Path, select: list[str], table: str, sql: str
+) -> list[tuple]:
+    """Load the new landing files of ``table``, build incrementally, check the result equals
+    a full refresh, and return it."""
+    spec = next(spec for spec in SOURCES if spec.table == table)
+    built = []
+    for run, flags in (("incremental", []), ("refresh", ["--full-refresh"])):
+        con = connect(warehouse)
+        try:
+            load_files(con, spec, list_landing_files(spec, landing).files)
+        finally:
+            con.close()
+        result = run_dbt([*select, *flags], warehouse, tmp_path / run)
+        assert result.returncode == 0, result.stdout[-3000:]
+        con = connect(warehouse, read_only=True)
+        try:
+            built.append(rows(con, sql))
+        finally:
+            con.close()
+    assert built[0] == built[1]
+    return built[0]
+
+
 def test_weather_is_built_again_only_for_the_days_of_new_loads(tmp_path):
     """Day 1 is delivered again with a changed row while day 2 lands: the incremental build
     redoes day 1 whole, adds day 2, and equals a full refresh."""
-    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
-    build_bronze(landing, warehouse)
-    select = ["build", "--select", "stg_weather__forecast_day"]
-    first = run_dbt(select, warehouse, tmp_path / "first")
-    assert first.returncode == 0, first.stdout[-3000:]
+    landing, warehouse, select = first_build(tmp_path, "stg_weather__forecast_day")
     folder = landing / "weather/forecast_day"
     again = [(*WEATHER[0][:4], "31", *WEATHER[0][5:])]  # 02134 warmer; 10001 no longer sent
     write_csv(folder / "forecast_day_2025-01-01.csv", WEATHER_HEADER, again)
     day_2 = [("10001", "US", "2025-01-02", "20", "26", "30", "0", "0", "60", "5", "30")]
     write_csv(folder / "forecast_day_2025-01-02.csv", WEATHER_HEADER, day_2)
-    weather = next(spec for spec in SOURCES if spec.table == "weather_forecast_day")
-    con = connect(warehouse)
-    try:
-        load_files(con, weather, list_landing_files(weather, landing).files)
-    finally:
-        con.close()
-    incremental = run_dbt(select, warehouse, tmp_path / "incremental")
-    assert incremental.returncode == 0, incremental.stdout[-3000:]
-    con = connect(warehouse)
-    try:
-        built = rows(con, WEATHER_SQL)
-    finally:
-        con.close()
+    built = rebuilt_after_loading(
+        tmp_path, landing, warehouse, select, "weather_forecast_day", WEATHER_SQL
+    )
     assert built == [
         ("02134", "2025-01-01", 31.0, "weather/forecast_day/forecast_day_2025-01-01.csv"),
         ("10001", "2025-01-02", 26.0, "weather/forecast_day/forecast_day_2025-01-02.csv"),
     ]
-    refreshed = run_dbt([*select, "--full-refresh"], warehouse, tmp_path / "refresh")
-    assert refreshed.returncode == 0, refreshed.stdout[-3000:]
-    con = connect(warehouse)
-    try:
-        assert rows(con, WEATHER_SQL) == built
-    finally:
-        con.close()
 
 
 ORDERS_SQL = (
@@ -409,39 +422,16 @@ ORDERS_SQL = (
 def test_orders_are_built_again_only_for_new_loads_and_their_file_days(tmp_path):
     """Day 2 is delivered again without O1 but with O5, and day 3 restates O2: the
     incremental build brings back O1's day-1 delivery, keeps O3, and equals a full refresh."""
-    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
-    build_bronze(landing, warehouse)
-    select = ["run", "--select", "stg_shop__orders"]
-    first = run_dbt(select, warehouse, tmp_path / "first")
-    assert first.returncode == 0, first.stdout[-3000:]
+    landing, warehouse, select = first_build(tmp_path, "stg_shop__orders")
     folder = landing / "shop/orders"
     o5 = ("O5", "2025-01-02T08:00:00", "S2", "bob@y.com", "P1", "1", "89.90", "89.90", "placed")
     write_csv(folder / "orders_2025-01-02.csv", ORDER_HEADER, [o5])
     o2 = (*ORDERS_DAY_1[1][:8], "returned")
     write_csv(folder / "orders_2025-01-03.csv", ORDER_HEADER, [o2])
-    orders = next(spec for spec in SOURCES if spec.table == "shop_orders")
-    con = connect(warehouse)
-    try:
-        load_files(con, orders, list_landing_files(orders, landing).files)
-    finally:
-        con.close()
-    incremental = run_dbt(select, warehouse, tmp_path / "incremental")
-    assert incremental.returncode == 0, incremental.stdout[-3000:]
-    con = connect(warehouse)
-    try:
-        built = rows(con, ORDERS_SQL)
-    finally:
-        con.close()
+    built = rebuilt_after_loading(tmp_path, landing, warehouse, select, "shop_orders", ORDERS_SQL)
     assert built == [
         ("O1", "placed", "2025-01-01", "shop/orders/orders_2025-01-01.csv"),
         ("O2", "returned", "2025-01-03", "shop/orders/orders_2025-01-03.csv"),
         ("O3", "placed", "2025-01-01", "shop/orders/orders_2025-01-01.csv"),
         ("O5", "placed", "2025-01-02", "shop/orders/orders_2025-01-02.csv"),
     ]
-    refreshed = run_dbt([*select, "--full-refresh"], warehouse, tmp_path / "refresh")
-    assert refreshed.returncode == 0, refreshed.stdout[-3000:]
-    con = connect(warehouse)
-    try:
-        assert rows(con, ORDERS_SQL) == built
-    finally:
-        con.close()

@@ -27,21 +27,39 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- A query of those days (column `changed_day`), or none when the whole model is built. -#}
+{#-
+  The configuration of a model incremental by activity month (built from the facts and
+  holds): rows carry `_built_at`, a build deletes then appends the months to rebuild.
+-#}
+{% macro incremental_by_activity_month(month_column='month_start_date') -%}
+    {{- config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        pre_hook=["{{ delete_rows_to_rebuild(activity_months_to_rebuild('" ~ month_column ~ "')) }}"]
+    ) -}}
+{%- endmacro %}
+
+{#-
+  A query of those days (column `changed_day`), or none when the whole model is built. The
+  facts and the holds are referenced first, so that a model using it depends on them.
+-#}
 {% macro changed_activity_days() -%}
+    {%- set facts = {'fct_transactions': ref('fct_transactions'), 'fct_orders': ref('fct_orders')} -%}
+    {%- set holds = source('quality', 'quarantine') -%}
     {%- set since = incremental_watermark() -%}
     {%- if since is none -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set days -%}
             {%- for fact, day in [('fct_transactions', 'transaction_date'), ('fct_orders', 'order_date')] %}
-            select {{ day }} as changed_day from {{ ref(fact) }} where _built_at > {{ since }}
+            select {{ day }} as changed_day from {{ facts[fact] }} where _built_at > {{ since }}
             union
-            select partition_date from {{ ref(fact) }} where _built_at > {{ since }}
+            select partition_date from {{ facts[fact] }} where _built_at > {{ since }}
             union
             select facts.{{ day }}
-            from {{ source('quality', 'quarantine') }} as holds
-            inner join {{ ref(fact) }} as facts
+            from {{ holds }} as holds
+            inner join {{ facts[fact] }} as facts
                 on facts._source_file = holds.source_file
                 and facts._source_row = holds.source_row
             where holds.source = '{{ fact }}'

@@ -4,7 +4,6 @@
     on_schema_change='append_new_columns',
     pre_hook=["{{ delete_rows_to_rebuild(activity_days_to_rebuild('activity_date')) }}"]
 ) }}
--- depends_on: {{ source('quality', 'quarantine') }}
 -- Activity per resolved customer and day: approved card spend and counts, declines, and
 -- shop orders with their value. Order value is imputed for sums only: an empty
 -- total_amount counts as quantity x unit_price (fct_orders keeps the raw value);

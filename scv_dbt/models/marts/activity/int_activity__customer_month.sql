@@ -1,12 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    pre_hook=["{{ delete_rows_to_rebuild(activity_months_to_rebuild('month_start_date')) }}"]
-) }}
--- depends_on: {{ source('quality', 'quarantine') }}
--- depends_on: {{ ref('fct_transactions') }}
--- depends_on: {{ ref('fct_orders') }}
+{{ incremental_by_activity_month() }}
 -- Activity per resolved customer and calendar month, summed from int_activity__customer_day:
 -- the first and last days of each kind of activity and the month's totals. Models that need
 -- whole months of history (churn features, month-over-month spend) read this instead of

@@ -1,11 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    pre_hook=["{{ delete_rows_to_rebuild(activity_months_to_rebuild('month_start_date')) }}"]
-) }}
--- depends_on: {{ source('quality', 'quarantine') }}
--- depends_on: {{ ref('fct_orders') }}
+{{ incremental_by_activity_month() }}
 -- Average card transaction value per month, merchant category and channel (approved
 -- transactions), with counts and the decline rate. Every transaction counts, resolved to a
 -- customer or not, except those a data-quality check holds in quality.quarantine
