@@ -211,11 +211,14 @@ def read_previous(con: duckdb.DuckDBPyConnection) -> PreviousState:
 def _latest_model(con: duckdb.DuckDBPyConnection) -> TrainedModel | None:
     if not table_exists(con, MODEL):
         return None
-    names = ", ".join(name for name, _ in MODEL_COLUMNS)
+    names = ", ".join(MODEL_NAMES)
     row = con.execute(
         f"SELECT {names} FROM {MODEL.sql} ORDER BY trained_at DESC LIMIT 1"
     ).fetchone()
-    return TrainedModel(row[0], int(row[1]), row[2], row[3]) if row else None
+    if row is None:
+        return None
+    trained_at, identities, digest, model_json = row
+    return TrainedModel(trained_at, int(identities), digest, model_json)
 
 
 def output_writes(

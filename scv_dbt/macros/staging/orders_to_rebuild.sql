@@ -7,19 +7,12 @@
   latest delivery of every order it no longer holds.
 -#}
 {% macro orders_to_rebuild(key, file_date) -%}
-    {%- set since = incremental_watermark('_loaded_at') -%}
-    {%- if since is none -%}
+    {%- set loaded = newly_loaded(
+        source('bronze', 'shop_orders'), 'trim(order_id) as order_id, _file_date') -%}
+    {%- if loaded is none -%}
         true
     {%- else -%}
-        ({{ key }} in (
-            select trim(order_id)
-            from {{ source('bronze', 'shop_orders') }}
-            where _loaded_at > {{ since }}
-        )
-        or {{ file_date }} in (
-            select _file_date
-            from {{ source('bronze', 'shop_orders') }}
-            where _loaded_at > {{ since }}
-        ))
+        ({{ key }} in (select order_id from ({{ loaded }}) as loaded_orders)
+        or {{ file_date }} in (select _file_date from ({{ loaded }}) as loaded_days))
     {%- endif -%}
 {%- endmacro %}

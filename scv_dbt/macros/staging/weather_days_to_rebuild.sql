@@ -4,14 +4,10 @@
   or re-delivered file). `true` (every day) when the whole model is built.
 -#}
 {% macro weather_days_to_rebuild(column) -%}
-    {%- set since = incremental_watermark('_loaded_at') -%}
-    {%- if since is none -%}
+    {%- set loaded = newly_loaded(source('bronze', 'weather_forecast_day'), 'date_valid_std') -%}
+    {%- if loaded is none -%}
         true
     {%- else -%}
-        {{ column }} in (
-            select date_valid_std
-            from {{ source('bronze', 'weather_forecast_day') }}
-            where _loaded_at > {{ since }}
-        )
+        {{ column }} in ({{ loaded }})
     {%- endif -%}
 {%- endmacro %}
