@@ -7,15 +7,11 @@ a data-quality check) and always equals a full rebuild.
 
 from __future__ import annotations
 
-import json
-
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from scv_platform.settings import DBT_PROJECT_DIR
-from scv_platform.transform.partial_parse import cached_parse_path
 from scv_platform.warehouse.duckdb_connection import connect
 from scv_platform_tests.test_dbt_staging import run_dbt
 from scv_platform_tests.test_gold_facts import daily_facts, materialise  # noqa: F401
@@ -71,12 +67,7 @@ def test_customer_day_redoes_only_the_days_that_changed(daily_facts, tmp_path): 
         ASSET_PARTITION_RANGE_START_TAG: "2025-01-01",
         ASSET_PARTITION_RANGE_END_TAG: "2025-01-03",
     }
-    # the facts' parse is kept for their vars (read back from the dbt command they ran)
-    window = json.dumps({"min_date": "2025-01-01", "max_date": "2025-01-04"})
-    kept_parse = cached_parse_path(DBT_PROJECT_DIR, ["build", "--vars", window])
-    kept_parse.unlink(missing_ok=True)
     materialise(daily, resources, tags=three_days)
-    assert kept_parse.exists()
     first = build_customer_day(warehouse, tmp_path / "first")
     assert first == [
         ("SCV-A", "2025-01-01", 12.5, 1, 2, 107.9),  # T1, O1 and O2 (imputed)

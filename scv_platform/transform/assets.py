@@ -11,7 +11,6 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from scv_platform.automation.retries import DBT_RETRY
 from scv_platform.partitions import DAILY_TAG
 from scv_platform.resources.warehouse import WAREHOUSE_KEY
-from scv_platform.transform.partial_parse import share_partial_parse
 from scv_platform.transform.row_counts import stream_with_row_counts
 from scv_platform.transform.translator import ScvDbtTranslator
 from scv_platform.warehouse.gateway import open_gateway
@@ -81,7 +80,6 @@ def build_dbt_assets(
         dbt: DbtCliResource = context.resources.dbt
         invocation = dbt.cli(["build"], context=context)
         yield from stream_with_row_counts(invocation, engine, context.resources.warehouse, context)
-        share_partial_parse(invocation)
 
     if not daily:
         return [scv_dbt_models]
@@ -103,6 +101,5 @@ def build_dbt_assets(
         dbt: DbtCliResource = context.resources.dbt
         invocation = dbt.cli(args, context=context)
         yield from stream_with_row_counts(invocation, engine, context.resources.warehouse, context)
-        share_partial_parse(invocation)
 
     return [scv_dbt_models, scv_dbt_daily_models]

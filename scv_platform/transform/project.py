@@ -6,17 +6,21 @@ import importlib.metadata
 import shutil
 import sys
 from collections.abc import Sequence
-from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from dagster import AssetExecutionContext, OpExecutionContext
 from dagster._utils import run_with_concurrent_update_guard
-from dagster_dbt import DbtCliInvocation, DbtCliResource, DbtProject
+from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, DbtProject
+from dagster_dbt.asset_utils import (
+    extract_runtime_selection_from_args,
+    get_updated_cli_invocation_params_for_context,
+)
+from dagster_dbt.dagster_dbt_translator import validate_opt_translator
+from dagster_dbt.dbt_manifest import DbtManifestParam, validate_manifest
 from packaging import version
 
 from scv_platform.settings import DBT_PROJECT_DIR, Settings
-from scv_platform.transform.partial_parse import seed_partial_parse
+from scv_platform.transform.in_process import DbtThread
 
 TARGET_PATHS = {"local": Path("target"), "prod": Path("target") / "prod"}
 
@@ -44,40 +48,62 @@ def scv_dbt_project(settings: Settings) -> DbtProject:
     )
 
 
+DBT_CORE_VERSION = version.parse(importlib.metadata.version("dbt-core"))
+
+
 class ScvDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource without two per-step costs this platform does not need.
+    """dagster-dbt's resource, with dbt run inside the step's process
+    (:mod:`scv_platform.transform.in_process`) instead of a dbt subprocess per step.
 
-    - The dbt version comes from the installed dbt-core package when the executable is the
-      one of this environment, instead of a ``dbt --version`` subprocess per run (seconds).
-    - No in-process dbt adapter is built before each invocation (about 2 s a step): dagster-dbt
-      uses it only to fetch column metadata, which the platform does not ask for (row counts
-      are taken through the warehouse gateway).
+    Selection, target folders and the Dagster events are dagster-dbt's own; only the process
+    differs. No in-process adapter is built for dagster-dbt's column metadata, which the
+    platform does not ask for (row counts come through the warehouse gateway).
     """
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        if Path(self.dbt_executable) == Path(sys.executable).parent / "dbt":
-            return version.parse(importlib.metadata.version("dbt-core"))
-        return super()._cli_version
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
-        return None
 
     def cli(  # type: ignore[override]
         self,
         args: Sequence[str],
         *,
+        raise_on_error: bool = True,
+        manifest: DbtManifestParam | None = None,
+        dagster_dbt_translator: DagsterDbtTranslator | None = None,
         context: OpExecutionContext | AssetExecutionContext | None = None,
         target_path: Path | None = None,
-        **kwargs: Any,
     ) -> DbtCliInvocation:
-        """dagster-dbt's ``cli``, its target folder seeded with the parse made with the same
-        ``--vars`` (see :mod:`scv_platform.transform.partial_parse`)."""
+        cleaned, selects, excludes = extract_runtime_selection_from_args(args)
+        params = get_updated_cli_invocation_params_for_context(
+            context=context,
+            manifest=validate_manifest(manifest) if manifest else {},
+            dagster_dbt_translator=validate_opt_translator(dagster_dbt_translator)
+            or DagsterDbtTranslator(),
+            runtime_selects=selects,
+            runtime_excludes=excludes,
+        )
+        project = params.dbt_project
+        project_dir = Path(project.project_dir if project else self.project_dir)
         target_path = target_path or self._get_unique_target_path(context=context)
-        project_dir = Path(self.project_dir)
-        absolute = target_path if target_path.is_absolute() else project_dir / target_path
-        seed_partial_parse(project_dir, absolute, args)
-        return super().cli(args, context=context, target_path=target_path, **kwargs)
+        target_path = target_path if target_path.is_absolute() else project_dir / target_path
+        flags = {"target_path": str(target_path), "log_path": str(target_path),
+                 "project_dir": str(project_dir)}  # fmt: skip
+        if self.profiles_dir:
+            flags["profiles_dir"] = self.profiles_dir
+        if params.indirect_selection:
+            flags["indirect_selection"] = params.indirect_selection
+        profile_args = [*(["--profile", self.profile] if self.profile else []),
+                        *(["--target", self.target] if self.target else [])]  # fmt: skip
+        command = [self.dbt_executable, *self.global_config_flags, *cleaned, *profile_args,
+                   *params.selection_args]  # fmt: skip
+        return DbtCliInvocation(
+            process=DbtThread(command, flags, project_dir),  # type: ignore[arg-type]
+            manifest=params.manifest,
+            dagster_dbt_translator=params.dagster_dbt_translator,
+            project_dir=project_dir,
+            target_path=target_path,
+            raise_on_error=raise_on_error,
+            context=context,
+            cli_version=DBT_CORE_VERSION,
+            project=project,
+        )
 
 
 def dbt_resource(project: DbtProject) -> DbtCliResource:

@@ -98,7 +98,7 @@ class ScvDbtTranslator(DagsterDbtTranslator):
         """Drop a test's second parents that are built before its model anyway.
 
         Dagster colours a check that depends on an asset outside the run one op later than
-        its model, which splits the dbt op into one more dbt process (4 to 5 s) for a handful
+        its model, which splits the dbt op into one more dbt step (a dbt invocation) for a handful
         of tests. A second parent needs no Dagster edge when it is upstream of the model, or
         built from landing data and seeds alone (the first dbt op of any run); dbt orders
         the test after both parents within an invocation.

@@ -48,3 +48,25 @@
     where {{ key }} in ({{ re_resolved }})
     {%- endif %}
 {%- endmacro %}
+
+{#-
+  A test filter with the run's partition window filled in: the placeholders __min_date__
+  and __max_date__ become the (validated) vars min_date and max_date. dbt renders a test's
+  YAML `where` when it parses the project; written with placeholders, the parse does not
+  depend on --vars (one parse serves every day partition) and the window is the run's own.
+-#}
+{% macro with_partition_window(condition) -%}
+    {{- condition
+        | replace('__min_date__', checked_date_var('min_date'))
+        | replace('__max_date__', checked_date_var('max_date')) -}}
+{%- endmacro %}
+
+{#- dbt's test filter (the `where` config), with the partition window filled in. -#}
+{% macro default__get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- if where -%}
+        {%- do return('(select * from ' ~ relation ~ ' where '
+            ~ with_partition_window(where) ~ ') dbt_subquery') -%}
+    {%- endif -%}
+    {%- do return(relation) -%}
+{%- endmacro %}

@@ -3,7 +3,8 @@
   same aggregate of another model, or from a constant `expected`: for reconciliations such
   as "the marts carry all the facts' value" or "one profile per current customer".
   `expression` and `compare_expression` are aggregate SQL (count(*), sum(amount));
-  `where_clause` and `compare_where` filter either side; `compare_held_source` (a fact name)
+  `where_clause` and `compare_where` filter either side (__min_date__ and __max_date__ in
+  them are the partition window, see with_partition_window); `compare_held_source` (a fact name)
   leaves out the compared fact's rows a data-quality check holds in quality.quarantine, as
   the marts do.
 -#}
@@ -16,13 +17,13 @@
     with this_side as (
         select {{ expression }} as value
         from {{ model }}
-        {% if where_clause %}where {{ where_clause }}{% endif %}
+        {% if where_clause %}where {{ with_partition_window(where_clause) }}{% endif %}
     ),
     other_side as (
         {%- if compare_model is not none %}
         select {{ compare_expression or expression }} as value
         from {{ compare_model }} as compared
-        where {{ compare_where or 'true' }}
+        where {{ with_partition_window(compare_where or 'true') }}
         {%- if compare_held_source %}
             and {{ not_held(compare_held_source, 'compared') }}
         {%- endif %}
