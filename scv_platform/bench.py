@@ -109,7 +109,8 @@ def _dbt_overhead_stages(scv: str, env: dict[str, str]) -> list[StageResult]:
     )
     bare = _measure(
         "bare dbt build",
-        [dbt, "build", "--quiet", "--project-dir", project, "--profiles-dir", project,
+        [dbt, "build", "--exclude-resource-type", "unit_test", "--quiet",
+         "--project-dir", project, "--profiles-dir", project,
          "--target", "local", "--target-path", str(Path(env["DAGSTER_HOME"]) / "dbt_target")],
         env,
         "the lower bound",

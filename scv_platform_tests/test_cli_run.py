@@ -58,6 +58,7 @@ def test_scv_run_builds_every_partition_with_data_in_one_run(run_env, capsys):
     log_file = Path(re.search(r"step and dbt output: (\S+)\)", out).group(1))
     log = log_file.read_text()
     assert "stg_d365__contacts" in log and "scv_run_stage" in log  # dbt's output, the steps
+    assert "START unit_test" not in log  # dbt's unit tests are the test suite's, not a run's
     with connection(run_env / "warehouse.duckdb", read_only=True) as con:
         assert con.execute("SELECT count(*) FROM bronze.card_transactions").fetchone()[0] == 12
         assert con.execute("SELECT count(*) FROM bronze.d365_contact").fetchone()[0] == 1

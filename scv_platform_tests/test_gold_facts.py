@@ -8,7 +8,8 @@ its day), and a three-day backfill as one run.
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from datetime import date, timedelta
 
 import dagster as dg
 import pytest
@@ -125,3 +126,34 @@ def test_a_three_day_backfill_is_one_run_over_three_partitions(daily_facts):
     # the run made one dbt invocation for the whole range
     dbt_steps = [e for e in result.all_events if e.event_type_value == "STEP_START"]
     assert len(dbt_steps) == 1
+
+    # a day's run checks the day's ids for duplicates over the whole table: T1 (day 1)
+    # appearing again on day 3 fails the runs of both days, not day 2's
+    assert ids_are_unique(resources, "2025-01-02")
+    con = connect(warehouse)
+    try:
+        con.execute(
+            "insert into gold.fct_transactions select * replace (date '2025-01-03' as "
+            "partition_date) from gold.fct_transactions where transaction_id = 'T1'"
+        )
+    finally:
+        con.close()
+    assert not ids_are_unique(resources, "2025-01-01")
+    assert not ids_are_unique(resources, "2025-01-03")
+    assert ids_are_unique(resources, "2025-01-02")
+
+
+def ids_are_unique(resources, day: str) -> bool:
+    """Whether the fact's uniqueness test passes in a run of ``day``."""
+    window = {
+        "min_date": day,
+        "max_date": (date.fromisoformat(day) + timedelta(days=1)).isoformat(),
+    }
+    args = [
+        "test",
+        "--select",
+        "unique_fct_transactions_transaction_id",
+        "--vars",
+        json.dumps(window),
+    ]
+    return resources["dbt"].cli(args, raise_on_error=False).is_successful()

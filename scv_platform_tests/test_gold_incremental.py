@@ -128,3 +128,17 @@ def test_customer_day_redoes_only_the_days_that_changed(daily_facts, tmp_path): 
     approved = query(warehouse, "select count(*) from gold.fct_transactions where is_approved")
     assert sum(row[3] for row in query(warehouse, MONTHS_SQL)) == approved[0][0] > 0
     assert query(warehouse, f"select max(_built_at) from gold.{MONTHLY}") > month_built
+
+    # the key test counts the keys of the last build (here: every row) over the whole table
+    key_test = (
+        "unique_combination_of_columns_int_activity__customer_day_scv_customer_id__activity_date"
+    )
+    tested = resources["dbt"].cli(["test", "--select", key_test], raise_on_error=False)
+    assert tested.is_successful()
+    execute(
+        warehouse,
+        f"insert into gold.{CUSTOMER_DAY} select * from gold.{CUSTOMER_DAY} "
+        "where activity_date = date '2025-01-01' limit 1",
+    )
+    tested = resources["dbt"].cli(["test", "--select", key_test], raise_on_error=False)
+    assert not tested.is_successful()

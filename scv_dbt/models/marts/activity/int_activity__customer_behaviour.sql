@@ -3,9 +3,19 @@
 -- before, RFM scores and the behavioural segment. Customers without any activity are here
 -- with zeros (and segment 'Inactive').
 {%- set windows = [30, 90, 365] %}
+{#- measures summed over each window: (column of int_activity__customer_day, output name) #}
+{%- set measures = [
+    ('total_value', 'value'), ('card_spend', 'card_spend'), ('order_value', 'order_value'),
+    ('approved_transactions', 'transactions'),
+    ('declined_transactions', 'declined_transactions'), ('orders', 'orders'),
+    ('case when is_active_day then 1 else 0 end', 'active_days')] %}
 
 with as_of as (
-    select as_of_date from {{ ref('int_activity__as_of_date') }}
+    select
+        as_of_date,
+        cast({{ dbt.date_trunc('month', 'as_of_date') }} as date) as as_of_month,
+        {{ dbt.dateadd('day', -(windows | max) + 1, 'as_of_date') }} as window_start
+    from {{ ref('int_activity__as_of_date') }}
 ),
 
 customers as (
@@ -14,40 +24,98 @@ customers as (
     where is_current
 ),
 
-days as (
-    select activity.*, as_of.as_of_date,
-        {{ dbt.datediff('activity.activity_date', 'as_of.as_of_date', 'day') }} as days_ago
+-- the whole history: whole months before the as-of month from int_activity__customer_month,
+-- the as-of month's days (up to as_of_date) from int_activity__customer_day
+lifetime_parts as (
+    select
+        months.scv_customer_id,
+        months.first_active_day,
+        months.last_active_day,
+        months.total_value,
+        months.card_spend,
+        months.order_value,
+        months.approved_transactions,
+        months.orders
+    from {{ ref('int_activity__customer_month') }} as months
+    cross join as_of
+    where months.month_start_date < as_of.as_of_month
+    union all
+    select
+        activity.scv_customer_id,
+        case when activity.is_active_day then activity.activity_date end,
+        case when activity.is_active_day then activity.activity_date end,
+        activity.total_value,
+        activity.card_spend,
+        activity.order_value,
+        activity.approved_transactions,
+        activity.orders
     from {{ ref('int_activity__customer_day') }} as activity
     cross join as_of
-    where activity.activity_date <= as_of.as_of_date
+    where activity.activity_date >= as_of.as_of_month
+        and activity.activity_date <= as_of.as_of_date
 ),
 
-totals as (
+lifetime as (
     select
         scv_customer_id,
-        min(case when is_active_day then activity_date end) as first_activity_date,
-        max(case when is_active_day then activity_date end) as last_activity_date,
+        min(first_active_day) as first_activity_date,
+        max(last_active_day) as last_activity_date,
         sum(total_value) as lifetime_value,
         sum(card_spend) as lifetime_card_spend,
         sum(order_value) as lifetime_order_value,
         sum(approved_transactions) as lifetime_transactions,
-        sum(orders) as lifetime_orders,
-        {%- for days in windows %}
-        sum(case when days_ago < {{ days }} then total_value else 0 end) as value_{{ days }}d,
-        sum(case when days_ago < {{ days }} then card_spend else 0 end) as card_spend_{{ days }}d,
-        sum(case when days_ago < {{ days }} then order_value else 0 end) as order_value_{{ days }}d,
-        sum(case when days_ago < {{ days }} then approved_transactions else 0 end)
-            as transactions_{{ days }}d,
-        sum(case when days_ago < {{ days }} then declined_transactions else 0 end)
-            as declined_transactions_{{ days }}d,
-        sum(case when days_ago < {{ days }} then orders else 0 end) as orders_{{ days }}d,
-        sum(case when days_ago < {{ days }} and is_active_day then 1 else 0 end)
-            as active_days_{{ days }}d,
-        {%- endfor %}
-        sum(case when days_ago between 30 and 89 then total_value else 0 end)
-            as value_prior_60d
-    from days
+        sum(orders) as lifetime_orders
+    from lifetime_parts
     group by scv_customer_id
+),
+
+-- the last 365 days in three periods: the last 30 days (0), the 60 before (1: also the
+-- trend's prior 60 days), the rest of the year (2); each window sums its periods
+periods as (
+    select
+        activity.scv_customer_id,
+        case
+            {%- for days in windows[:-1] %}
+            when {{ dbt.datediff('activity.activity_date', 'as_of.as_of_date', 'day') }} < {{ days }}
+                then {{ loop.index0 }}
+            {%- endfor %}
+            else {{ windows | length - 1 }}
+        end as period,
+        {%- for column, name in measures %}
+        sum({{ column }}) as {{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ ref('int_activity__customer_day') }} as activity
+    cross join as_of
+    where activity.activity_date >= as_of.window_start
+        and activity.activity_date <= as_of.as_of_date
+    group by 1, 2
+),
+
+windows as (
+    select
+        scv_customer_id,
+        {%- for days in windows %}
+        {%- set last_period = loop.index0 %}
+        {%- for column, name in measures %}
+        sum(case when period <= {{ last_period }} then {{ name }} else 0 end) as {{ name }}_{{ days }}d,
+        {%- endfor %}
+        {%- endfor %}
+        sum(case when period = 1 then value else 0 end) as value_prior_60d
+    from periods
+    group by scv_customer_id
+),
+
+totals as (
+    select
+        lifetime.*,
+        {%- for days in windows %}
+        {%- for column, name in measures %}
+        windows.{{ name }}_{{ days }}d,
+        {%- endfor %}
+        {%- endfor %}
+        windows.value_prior_60d
+    from lifetime
+    left join windows on windows.scv_customer_id = lifetime.scv_customer_id
 ),
 
 joined as (

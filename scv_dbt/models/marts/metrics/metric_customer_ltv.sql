@@ -9,9 +9,8 @@ with behaviour as (
 months as (
     select
         scv_customer_id,
-        count(distinct {{ dbt.date_trunc('month', 'activity_date') }}) as active_months
-    from {{ ref('int_activity__customer_day') }}
-    where is_active_day
+        count(first_active_day) as active_months
+    from {{ ref('int_activity__customer_month') }}
     group by scv_customer_id
 )
 

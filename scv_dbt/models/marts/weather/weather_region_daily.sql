@@ -19,20 +19,36 @@ region_sizes as (
     group by state_code
 ),
 
+-- customers per ZIP code first: the weather of 2,500 ZIP codes joins to their counts, not
+-- to every customer (a 50x smaller join); averages are weighted by customers and rounded to
+-- 6 decimals (the float noise of the division would otherwise pick a band at its edges)
+zip_customers as (
+    select state_code, postal_code, count(*) as customers
+    from customers
+    where postal_code is not null
+    group by state_code, postal_code
+),
+
 customer_weather as (
     select
-        customers.state_code,
+        zip_customers.state_code,
         weather.date_valid_std as weather_date,
-        count(*) as customers_with_weather,
-        avg(weather.avg_temperature_air_2m_f) as avg_temperature_f,
-        avg(weather.tot_precipitation_in) as avg_precipitation_in,
-        avg(weather.tot_snowfall_in) as avg_snowfall_in
-    from customers
+        sum(zip_customers.customers) as customers_with_weather,
+        {%- for measure, name in [
+            ('avg_temperature_air_2m_f', 'avg_temperature_f'),
+            ('tot_precipitation_in', 'avg_precipitation_in'),
+            ('tot_snowfall_in', 'avg_snowfall_in')] %}
+        round(
+            sum(zip_customers.customers * weather.{{ measure }})
+            / sum(case when weather.{{ measure }} is not null then zip_customers.customers end),
+            6) as {{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from zip_customers
     inner join {{ ref('stg_weather__forecast_day') }} as weather
-        on weather.postal_code = customers.postal_code
+        on weather.postal_code = zip_customers.postal_code
     cross join as_of
     where weather.date_valid_std <= as_of.as_of_date
-    group by customers.state_code, weather.date_valid_std
+    group by zip_customers.state_code, weather.date_valid_std
 ),
 
 region_activity as (
