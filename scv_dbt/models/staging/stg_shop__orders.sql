@@ -11,15 +11,22 @@
 -- days (orders_to_rebuild), then adds the latest delivery of every order it no longer
 -- holds, so a daily run normalises one day of orders, not the whole history.
 
-with latest as (
+-- on an incremental build, the deliveries of the orders the model no longer holds come
+-- first: the latest of each is then looked for among those rows only
+with unbuilt as (
     select *
     from {{ source('bronze', 'shop_orders') }} as delivered
-    where {{ not_superseded(source('bronze', 'shop_orders'), 'delivered', 'order_id') }}
     {%- if is_incremental() %}
-        and not exists (
-            select 1 from {{ this }} as built where built.order_id = trim(delivered.order_id)
-        )
+    where not exists (
+        select 1 from {{ this }} as built where built.order_id = trim(delivered.order_id)
+    )
     {%- endif %}
+),
+
+latest as (
+    select *
+    from unbuilt as delivered
+    where {{ not_superseded(source('bronze', 'shop_orders'), 'delivered', 'order_id') }}
 ),
 
 cleaned as (
