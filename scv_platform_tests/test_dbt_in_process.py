@@ -39,7 +39,7 @@ def run_in_process(tmp_path: Path, *command: str) -> tuple[int | None, list[dict
     target = tmp_path / "target"
     flags = {"project_dir": str(DBT_PROJECT), "profiles_dir": str(DBT_PROJECT),
              "target_path": str(target), "log_path": str(target)}  # fmt: skip
-    process = DbtThread(["dbt", *command, "--target", "local"], flags, DBT_PROJECT)
+    process = DbtThread(["dbt", *command, "--target", "local"], flags)
     events = [json.loads(line) for line in process.stdout]
     return process.wait(), events
 

@@ -83,12 +83,13 @@ class DbtThread:
     """A dbt command on a worker thread, with the part of ``subprocess.Popen`` dagster-dbt
     uses (``args``, ``stdout``, ``wait``, ``poll``, ``returncode``, ``send_signal``).
 
-    ``flags`` are dbtRunner keywords: ``project_dir`` and ``target_path`` at least (the
-    invocation's own folder, seeded with the project's saved parse and handing its parse
-    back), ``log_path``, ``profiles_dir``, ``indirect_selection``.
+    ``flags`` are dbtRunner keywords: ``project_dir`` (also the working directory while
+    dbt runs) and ``target_path`` at least (the invocation's own folder, seeded with the
+    project's saved parse and handing its parse back), ``log_path``, ``profiles_dir``,
+    ``indirect_selection``.
     """
 
-    def __init__(self, args: Sequence[str], flags: Mapping[str, Any], cwd: Path) -> None:
+    def __init__(self, args: Sequence[str], flags: Mapping[str, Any]) -> None:
         self.args = list(args)
         self.stdout = _EventLines()
         self.returncode: int | None = None
@@ -96,7 +97,6 @@ class DbtThread:
         self._flags = {**flags, "log_level": "none", "use_colors": False,
                        "send_anonymous_usage_stats": False}  # fmt: skip
         self._reported_error = False
-        self._cwd = cwd
         self._thread = threading.Thread(target=self._run, name="dbt", daemon=True)
         self._thread.start()
 
@@ -134,7 +134,7 @@ class DbtThread:
             seed_partial_parse(project_dir, target_path)
             # dbt resolves the profile's relative paths against the working directory: the
             # project folder, as for a dbt process started there
-            with _DBT_LOCK, chdir(self._cwd):
+            with _DBT_LOCK, chdir(project_dir):
                 try:
                     result = self._invoke(self.args[1:])  # args[0] names the dbt executable
                 finally:

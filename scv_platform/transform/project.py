@@ -94,7 +94,7 @@ class ScvDbtCliResource(DbtCliResource):
         command = [self.dbt_executable, *self.global_config_flags, *cleaned, *profile_args,
                    *params.selection_args]  # fmt: skip
         return DbtCliInvocation(
-            process=DbtThread(command, flags, project_dir),  # type: ignore[arg-type]
+            process=DbtThread(command, flags),  # type: ignore[arg-type]
             manifest=params.manifest,
             dagster_dbt_translator=params.dagster_dbt_translator,
             project_dir=project_dir,
