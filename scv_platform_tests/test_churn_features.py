@@ -103,6 +103,7 @@ LABELS_SQL = (
     "select cutoff_date::varchar, scv_customer_id, churned, horizon_orders "
     "from gold.churn_labels order by 1, 2"
 )
+ALL_LABELS_SQL = "select * exclude (_built_at) from gold.churn_labels order by all"
 LEAKY_SQL = """
     -- deliberately leaky: approved transactions up to 30 days AFTER the cutoff
     select c.cutoff_date, t.scv_customer_id, count(*) as leaky_transactions
@@ -214,11 +215,18 @@ def builds(tmp_path_factory):
         assert without_build_time(incremental["features"]).equals(
             without_build_time(after["features"])
         )
+        # labels are incremental by cutoff too: the late rows fall in their windows
+        assert incremental["labels"].equals(after["labels"])
+        assert not incremental["labels"].equals(before["labels"])
         write_landing(root / "landing", RESTATED_TRANSACTIONS, [])
         load(root / "landing", warehouse)
         day = '{"min_date": "2025-03-10", "max_date": "2025-03-11"}'  # that day's partition
         build(root, "restated", INCREMENTAL_BUILD, "--vars", day)
         restated = frames(warehouse)["features"]
+        # the late row falls in the early cutoff's label window, not in its features
+        restated_labels = query(warehouse, ALL_LABELS_SQL)
+        build(root, "restated-refresh", ["churn_labels"], "--full-refresh")
+        assert restated_labels == query(warehouse, ALL_LABELS_SQL)
         env.setenv("SCV_CHURN_RETRAIN_DAYS", "7")
         build(root, "weekly", ["churn_cutoffs"])
         weekly = query(warehouse, CUTOFFS_SQL)

@@ -12,7 +12,11 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
+from scv_platform.sources.landing import list_landing_files
+from scv_platform.sources.loader import load_files
+from scv_platform.sources.specs import SOURCES
 from scv_platform.warehouse.duckdb_connection import connect
+from scv_platform_tests.conftest import TRANSACTION_HEADER, write_csv
 from scv_platform_tests.test_dbt_staging import run_dbt
 from scv_platform_tests.test_gold_facts import daily_facts, materialise  # noqa: F401
 from scv_platform_tests.test_golden_record import query
@@ -142,3 +146,62 @@ def test_customer_day_redoes_only_the_days_that_changed(daily_facts, tmp_path): 
     )
     tested = resources["dbt"].cli(["test", "--select", key_test], raise_on_error=False)
     assert not tested.is_successful()
+
+
+MOM = "metric_mom_spend_change"
+MOM_SQL = (
+    "select scv_customer_id, month_start_date::varchar, total_value::double, "
+    f"previous_month_value::double from gold.{MOM} order by all"
+)
+
+
+def deliver_transactions(warehouse, landing, day: str, rows: list[tuple]) -> None:
+    """A card transaction file for ``day`` lands and is loaded into bronze."""
+    write_csv(landing / f"cards/transactions/transactions_{day}.csv", TRANSACTION_HEADER, rows)
+    con = connect(warehouse)
+    try:
+        spec = next(s for s in SOURCES if s.table == "card_transactions")
+        load_files(con, spec, list_landing_files(spec, landing).files)
+    finally:
+        con.close()
+
+
+def build_months(warehouse, target) -> list[tuple]:
+    models = [CUSTOMER_DAY, CUSTOMER_MONTH, "int_activity__as_of_date", MOM]
+    built = run_dbt(["run", "--select", *models], warehouse, target)
+    assert built.returncode == 0, built.stdout[-3000:]
+    return query(warehouse, MOM_SQL)
+
+
+def test_month_over_month_redoes_every_month_from_a_changed_one(daily_facts, tmp_path):  # noqa: F811
+    daily, resources, warehouse, landing = daily_facts
+    materialise(daily, resources, partition_key="2025-01-01")
+    deliver_transactions(warehouse, landing, "2025-02-03",
+                         [("T9", "CA1", "2025-02-03T09:00:00", "30.00", "Corner Shop",
+                           "Grocery", "5411", "in_store", "approved", "")])  # fmt: skip
+    materialise(daily, resources, partition_key="2025-02-03")
+    first = build_months(warehouse, tmp_path / "first")
+    assert ("SCV-A", "2025-02-01", 30.0, 30.5) in first  # T9, after T1 + O2 in January
+
+    # January changes (T1 re-delivered at 50.00): February's previous month changes too
+    deliver_transactions(warehouse, landing, "2025-01-01",
+                         [("T1", "CA1", "2025-01-01T10:00:00", "50.00", "Corner Shop",
+                           "Grocery", "5411", "In Store", "APPROVED", "")])  # fmt: skip
+    materialise(daily, resources, partition_key="2025-01-01")
+    incremental = build_months(warehouse, tmp_path / "incremental")
+    assert ("SCV-A", "2025-02-01", 30.0, 68.0) in incremental
+    months_built = query(
+        warehouse,
+        f"select distinct month_start_date::varchar from gold.{MOM} "
+        f"where _built_at = (select max(_built_at) from gold.{MOM})",
+    )
+    assert sorted(months_built) == [("2025-01-01",), ("2025-02-01",)]
+    full = run_dbt(["run", "--full-refresh", "--select", MOM], warehouse, tmp_path / "full")
+    assert full.returncode == 0, full.stdout[-3000:]
+    assert query(warehouse, MOM_SQL) == incremental
+
+    # nothing changed since: the next build keeps every row as it was
+    last_built = f"select max(_built_at) from gold.{MOM}"
+    built_before = query(warehouse, last_built)
+    assert build_months(warehouse, tmp_path / "again") == incremental
+    assert query(warehouse, last_built) == built_before

@@ -14,16 +14,20 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The same for a model by month: `column` is a month start date (whole months rebuilt). -#}
-{% macro activity_months_to_rebuild(column) -%}
+{#-
+  The same for a model by month: `column` is a month start date (whole months rebuilt).
+  With `and_later`, also every month after the earliest changed one (for a model whose rows
+  carry the month before, or a calendar of months from a customer's first one).
+-#}
+{% macro activity_months_to_rebuild(column, and_later=false) -%}
     {%- set days = changed_activity_days() -%}
+    {%- set month = 'cast(' ~ dbt.date_trunc('month', 'changed_day') ~ ' as date)' -%}
     {%- if days is none -%}
         true
+    {%- elif and_later -%}
+        {{ column }} >= (select min({{ month }}) from ({{ days }}) as changed_days)
     {%- else -%}
-        {{ column }} in (
-            select distinct cast({{ dbt.date_trunc('month', 'changed_day') }} as date)
-            from ({{ days }}) as changed_days
-        )
+        {{ column }} in (select distinct {{ month }} from ({{ days }}) as changed_days)
     {%- endif -%}
 {%- endmacro %}
 
@@ -31,12 +35,13 @@
   The configuration of a model incremental by activity month (built from the facts and
   holds): rows carry `_built_at`, a build deletes then appends the months to rebuild.
 -#}
-{% macro incremental_by_activity_month(month_column='month_start_date') -%}
+{% macro incremental_by_activity_month(month_column='month_start_date', and_later=false) -%}
     {{- config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='append_new_columns',
-        pre_hook=["{{ delete_rows_to_rebuild(activity_months_to_rebuild('" ~ month_column ~ "')) }}"]
+        pre_hook=["{{ delete_rows_to_rebuild(activity_months_to_rebuild('" ~ month_column
+            ~ "', " ~ and_later ~ ")) }}"]
     ) -}}
 {%- endmacro %}
 

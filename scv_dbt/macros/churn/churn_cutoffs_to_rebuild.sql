@@ -21,3 +21,29 @@
         )
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+  The cutoffs churn_labels builds again, as a SQL condition on its rows: those whose
+  churn_features rows were built since the watermark, cutoffs churn_cutoffs no longer lists
+  (or no longer lists as training cutoffs), and those whose label window reaches the first
+  activity day int_activity__customer_day rebuilt since (a late, re-run or re-resolved day
+  may change the label). `true` (every cutoff) when the whole model is built.
+-#}
+{% macro churn_labels_to_rebuild() -%}
+    {%- set since = incremental_watermark() -%}
+    {%- if since is none -%}
+        true
+    {%- else -%}
+        cutoff_date in (
+            select cutoff_date from {{ ref('churn_features') }} where _built_at > {{ since }}
+        )
+        or cutoff_date not in (
+            select cutoff_date from {{ ref('churn_cutoffs') }} where cutoff_role = 'training'
+        )
+        or label_window_end >= (
+            select min(activity_date)
+            from {{ ref('int_activity__customer_day') }}
+            where _built_at > {{ since }}
+        )
+    {%- endif -%}
+{%- endmacro %}

@@ -10,16 +10,19 @@
 {#-
   The latest `column` value of this incremental model as a SQL timestamp, or none when the
   whole model must be built: a first or full-refresh build, an empty table, or a table from
-  before the column existed. Read when the model compiles, before its pre-hooks run.
+  before the column or another column its YAML documents existed (rows kept from then would
+  lack it: on_schema_change only adds the column, empty). Read when the model compiles,
+  before its pre-hooks run.
 -#}
 {% macro incremental_watermark(column='_built_at') -%}
     {%- if not execute or not is_incremental() -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set names = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-    {%- if column | lower not in names -%}
+    {%- set documented = model.columns.keys() | map('lower') | list -%}
+    {%- for name in [column | lower] + documented if name not in names -%}
         {{ return(none) }}
-    {%- endif -%}
+    {%- endfor -%}
     {%- set latest = run_query('select max(' ~ column ~ ') from ' ~ this).columns[0].values()[0] -%}
     {%- if latest is none -%}
         {{ return(none) }}

@@ -9,6 +9,12 @@
     ('approved_transactions', 'transactions'),
     ('declined_transactions', 'declined_transactions'), ('orders', 'orders'),
     ('case when is_active_day then 1 else 0 end', 'active_days')] %}
+{#- the same measures of int_activity__customer_month -#}
+{%- set month_measures = [
+    ('total_value', 'value'), ('card_spend', 'card_spend'), ('order_value', 'order_value'),
+    ('approved_transactions', 'transactions'),
+    ('declined_transactions', 'declined_transactions'), ('orders', 'orders'),
+    ('active_days', 'active_days')] %}
 
 with as_of as (
     select
@@ -70,25 +76,61 @@ lifetime as (
 ),
 
 -- the last 365 days in three periods: the last 30 days (0), the 60 before (1: also the
--- trend's prior 60 days), the rest of the year (2); each window sums its periods
-periods as (
+-- trend's prior 60 days), the rest of the year (2); each window sums its periods. A month
+-- that holds no period boundary, nor the year's first day, lies in one period: its totals
+-- come from int_activity__customer_month; only the (at most four) months around the
+-- boundaries and the as-of month are summed from int_activity__customer_day.
+boundary_months as (
+    {%- for offset in [0] + windows %}
+    select cast({{ dbt.date_trunc('month', dbt.dateadd('day', 1 - offset, 'as_of_date') if offset else 'as_of_date') }} as date)
+        as month_start
+    from as_of
+    {{- "\n    union" if not loop.last }}
+    {%- endfor %}
+),
+
+boundary_days as (
     select
         activity.scv_customer_id,
-        case
-            {%- for days in windows[:-1] %}
-            when {{ dbt.datediff('activity.activity_date', 'as_of.as_of_date', 'day') }} < {{ days }}
-                then {{ loop.index0 }}
-            {%- endfor %}
-            else {{ windows | length - 1 }}
-        end as period,
+        {{ behaviour_period('activity.activity_date', 'as_of.as_of_date', windows) }} as period,
         {%- for column, name in measures %}
-        sum({{ column }}) as {{ name }}{{ ',' if not loop.last }}
+        {{ column }} as {{ name }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ ref('int_activity__customer_day') }} as activity
     cross join as_of
     where activity.activity_date >= as_of.window_start
         and activity.activity_date <= as_of.as_of_date
-    group by 1, 2
+        and cast({{ dbt.date_trunc('month', 'activity.activity_date') }} as date)
+            in (select month_start from boundary_months)
+),
+
+inner_months as (
+    select
+        months.scv_customer_id,
+        {{ behaviour_period('months.month_start_date', 'as_of.as_of_date', windows) }} as period,
+        {%- for column, name in month_measures %}
+        {{ column }} as {{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ ref('int_activity__customer_month') }} as months
+    cross join as_of
+    where months.month_start_date > as_of.window_start
+        and months.month_start_date < as_of.as_of_month
+        and months.month_start_date not in (select month_start from boundary_months)
+),
+
+periods as (
+    select
+        scv_customer_id,
+        period,
+        {%- for column, name in measures %}
+        sum({{ name }}) as {{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from (
+        select * from boundary_days
+        union all
+        select * from inner_months
+    ) as parts
+    group by scv_customer_id, period
 ),
 
 windows as (

@@ -20,7 +20,9 @@ select
     sum(order_value) as order_value,
     sum(total_value) as total_value,
     sum(approved_transactions) as approved_transactions,
+    sum(declined_transactions) as declined_transactions,
     sum(orders) as orders,
+    sum(case when is_active_day then 1 else 0 end) as active_days,
     {{ built_at() }} as _built_at
 from {{ ref('int_activity__customer_day') }}
 where {{ activity_months_to_rebuild(
