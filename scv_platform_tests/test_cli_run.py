@@ -86,6 +86,8 @@ def test_scv_run_builds_every_partition_with_data_in_one_run(run_env, capsys):
     assert main(["run", "--from", "2025-01-03", "--to", "2025-01-03"]) == 0
     out = capsys.readouterr().out
     assert "Day partitions: 2025-01-03 .. 2025-01-03 (1 days)" in out
+    # one day is one run of the day partition and the assets built over it, as scv_daily
+    assert len(re.search(r"\(runs ([^)]*)\)", out).group(1).split(", ")) == 1
     assert "so kept: bronze/d365_cardaccount," in out and "kept: bronze/d365_contact" not in out
     with connection(run_env / "warehouse.duckdb", read_only=True) as con:
         assert con.execute("SELECT count(*) FROM bronze.d365_contact").fetchone()[0] == 2

@@ -3,7 +3,9 @@
 A run that mixes partitioned and unpartitioned assets makes Dagster plan every unpartitioned
 asset once per day in the range, so, like Dagster's own backfills, assets are grouped into
 stages by dependency order and partitioning: the reference assets run once, the daily assets
-run once over the whole range, and so on downstream. Each stage is one in-process run.
+run once over the whole range, and so on downstream. Each stage is one in-process run. A
+single day is one run of everything, as the ``scv_daily`` job runs it: the day's partition
+of the daily assets and the unpartitioned assets built over it.
 """
 
 from __future__ import annotations
@@ -95,14 +97,20 @@ def built_from_daily_models(graph: dg.BaseAssetGraph) -> set[dg.AssetKey]:
 
 
 def plan_stages(
-    defs: dg.Definitions, selection: dg.AssetSelection | None, with_partitions: bool
+    defs: dg.Definitions,
+    selection: dg.AssetSelection | None,
+    with_partitions: bool,
+    single_day: bool = False,
 ) -> list[Stage]:
-    """Group the selected assets into stages: a stage starts where partitioning changes."""
+    """Group the selected assets into stages: a stage starts where partitioning changes;
+    one stage of everything for a single day (``single_day``)."""
     graph = defs.resolve_asset_graph()
     keys = (selection or dg.AssetSelection.all()).resolve(graph) & set(
         graph.materializable_asset_keys
     )
     partitioned = {k: graph.get(k).partitions_def is not None for k in keys}
+    if with_partitions and single_day and any(partitioned.values()):
+        return [Stage(0, True, frozenset(keys))]
     if not with_partitions:
         keys = {k for k in keys if not partitioned[k]} - built_from_daily_models(graph)
     # Derived unpartitioned assets wait for the daily sources: a dbt test relating an early
@@ -159,13 +167,18 @@ def run_stage(
 ) -> dg.ExecuteInProcessResult:
     tags: dict[str, str] = {"scv/trigger": "scv run", "scv/stage": stage.job_name}
     partition_range = plan.partition_range
+    partition_key = None
     if stage.partitioned and partition_range is not None:
-        tags[ASSET_PARTITION_RANGE_START_TAG] = partition_range.start
-        tags[ASSET_PARTITION_RANGE_END_TAG] = partition_range.end
+        if partition_range.start == partition_range.end:
+            partition_key = partition_range.start  # also for the unpartitioned assets' run
+        else:
+            tags[ASSET_PARTITION_RANGE_START_TAG] = partition_range.start
+            tags[ASSET_PARTITION_RANGE_END_TAG] = partition_range.end
     return stage_job(defs, stage, only_checks).execute_in_process(
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         instance=instance,
         tags=tags,
+        partition_key=partition_key,
         raise_on_error=False,
     )
 
@@ -183,7 +196,10 @@ def execute(
     at the first stage that fails."""
     blocking = blocking_check_names(defs)
     summaries: list[RunSummary] = []
-    for stage in plan_stages(defs, selection, with_partitions=plan.partition_range is not None):
+    stages = plan_stages(
+        defs, selection, with_partitions=plan.partition_range is not None, single_day=plan.days == 1
+    )
+    for stage in stages:
         started = time.perf_counter()
         result = run_stage(defs, stage, plan, instance, log_level, only_checks)
         summary = summarise(result, time.perf_counter() - started, blocking)
