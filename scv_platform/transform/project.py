@@ -21,6 +21,7 @@ from packaging import version
 
 from scv_platform.settings import DBT_PROJECT_DIR, Settings
 from scv_platform.transform.in_process import DbtThread
+from scv_platform.transform.target_folders import prune_invocation_folders
 
 TARGET_PATHS = {"local": Path("target"), "prod": Path("target") / "prod"}
 
@@ -83,6 +84,7 @@ class ScvDbtCliResource(DbtCliResource):
         project_dir = Path(project.project_dir if project else self.project_dir)
         target_path = target_path or self._get_unique_target_path(context=context)
         target_path = target_path if target_path.is_absolute() else project_dir / target_path
+        prune_invocation_folders(target_path.parent)
         flags = {"target_path": str(target_path), "log_path": str(target_path),
                  "project_dir": str(project_dir)}  # fmt: skip
         if self.profiles_dir:
