@@ -22,13 +22,17 @@ from scv_platform.identity.clustering import (
     ACCEPTED,
     REJECTED_CRM,
     REJECTED_NEVER_MERGE,
+    Clustering,
     cluster,
 )
 from scv_platform.identity.evaluation import evaluate_crosswalk
+from scv_platform.identity.features import prepare_records
 from scv_platform.identity.model_reuse import definition_digest, retrain_reason
 from scv_platform.identity.resolve import resolve
-from scv_platform.identity.stable_ids import ID_PREFIX
+from scv_platform.identity.rules import card_holders
+from scv_platform.identity.stable_ids import ID_PREFIX, assign_ids
 from scv_platform.identity.tables import (
+    CANDIDATE_COLUMNS,
     CROSSWALK,
     CROSSWALK_COLUMNS,
     LINEAGE,
@@ -391,6 +395,120 @@ def test_overrides_merge_and_never_merge_survive_rules() -> None:
     assert any("unknown identities" in note for note in result.notes)
     rejected = result.links[result.links["status"] == REJECTED_NEVER_MERGE]
     assert list(rejected["match_rule"]) == ["email"]
+
+
+def _random_links(rng: np.random.Generator, ids: np.ndarray, n: int, rules: list[str]):
+    left, right = rng.integers(0, len(ids), n), rng.integers(0, len(ids), n)
+    keep = left != right
+    left, right = np.minimum(left, right)[keep], np.maximum(left, right)[keep]
+    rule = rng.choice(rules, len(left))
+    probability = np.where(rule == "splink", rng.choice([0.9, 0.95, 1.0], len(left)), np.nan)
+    return pd.DataFrame(
+        {
+            "unique_id_l": ids[left],
+            "unique_id_r": ids[right],
+            "match_rule": rule,
+            "rules": rule,
+            "match_probability": probability,
+        }
+    )
+
+
+@pytest.mark.parametrize("later_rules", [["email_alias"], ["email", "splink", "email_alias"]])
+def test_clustering_taken_in_two_steps_is_clustering_taken_at_once(later_rules) -> None:
+    """Weaker links are taken on top of the first clusters; stronger ones make it start over.
+    Either way the result is that of all links at once."""
+    rng = np.random.default_rng(7)
+    first_rules = ["override_merge", "card_account", "email", "phone_last_name", "splink"]
+    for _ in range(50):
+        systems = rng.choice(["d365", "legacy", "shop"], 30)
+        ids = np.array([f"{s}|{i:02d}" for i, s in enumerate(systems)], dtype=object)
+        nodes = pd.DataFrame({"unique_id": ids, "source_system": systems})
+        never = [tuple(ids[rng.choice(len(ids), 2, replace=False)]) for _ in range(2)]
+        first = _random_links(rng, ids, 40, first_rules)
+        later = _random_links(rng, ids, 15, later_rules)
+        clustering = Clustering(nodes, never)
+        at_once = cluster(nodes, first, never)
+        in_steps = clustering.add(first)
+        pd.testing.assert_frame_equal(in_steps.members, at_once.members)
+        pd.testing.assert_frame_equal(in_steps.links, at_once.links)
+        at_once = cluster(nodes, pd.concat([first, later], ignore_index=True), never)
+        in_steps = clustering.add(later)
+        pd.testing.assert_frame_equal(in_steps.members, at_once.members)
+        pd.testing.assert_frame_equal(in_steps.links, at_once.links)
+
+
+def test_records_are_normalised_per_value_whatever_the_column_types() -> None:
+    cands = candidates(
+        identity("d365", 1, first_name="  José-Luis ", last_name="O'Brien", birth_date="1980-01-02",
+                 email=" Jane.Doe@X.com ", phone=" 555 "),
+        identity("legacy", 1.0, first_name=" ", last_name="Ashcraft", email="a\u2003b\t@Mail.org",
+                 phone=5551234),
+        identity("shop", "3", first_name="Bob", email="test@foo.com", phone=5551234.0),
+        identity("shop", "4", first_name="bob", email="@x.com", phone_alt=""),
+    )  # fmt: skip
+    records = prepare_records(cands.reindex(columns=list(CANDIDATE_COLUMNS)))
+    assert records["unique_id"].tolist() == ["d365|1", "legacy|1.0", "shop|3", "shop|4"]
+    assert records["first_name"].tolist() == ["joseluis", None, "bob", "bob"]
+    assert records["first_name_canonical"].tolist() == ["joseluis", None, "robert", "robert"]
+    assert records["last_name_soundex"].tolist() == ["O165", "A261", None, None]
+    assert records["email"].tolist() == ["jane.doe@x.com", "ab@mail.org", None, "@x.com"]
+    assert records["email_user"].tolist() == ["jane.doe", "ab", None, None]
+    assert records["email_stem"].tolist() == ["janedoe", None, None, None]
+    # a number and its float are two texts, as pandas writes them
+    assert records["phone"].tolist() == ["555", "5551234", "5551234.0", None]
+    assert records["phone_alt"].tolist() == [None, None, None, None]
+    assert records["birth_year"].tolist() == [1980, None, None, None]
+
+
+def test_card_holders_are_normalised_and_de_duplicated() -> None:
+    cands = pd.DataFrame(
+        {
+            "source_system": ["d365", "legacy", "legacy", None],
+            "source_record_id": ["c1", "L1", "L2", "L3"],
+            "card_account_ids": ["ca1, ca2", " ,CA1", None, "CA9"],
+        }
+    )
+    links = pd.DataFrame(
+        {
+            "card_account_id": [" ca1", None, "CA3"],
+            "source_system": ["d365", "d365", "legacy"],
+            "source_record_id": ["c1", "c2", "L2"],
+        }
+    )
+    assert card_holders(cands, links).values.tolist() == [
+        ["CA1", "d365", "c1"],
+        ["CA3", "legacy", "L2"],
+        ["CA2", "d365", "c1"],
+        ["CA1", "legacy", "L1"],
+    ]
+
+
+def test_assign_ids_settles_contested_ids_greedily() -> None:
+    """The cluster with most members of a former id keeps it (then the smallest id, then the
+    smallest cluster key); a cluster alone with its former id keeps it."""
+    members = pd.DataFrame(
+        {
+            "unique_id": ["a1", "a2", "a3", "b1", "c1", "c2", "d1"],
+            "cluster_key": ["a1", "a1", "a3", "b1", "c1", "c1", "d1"],
+        }
+    )
+    previous = pd.DataFrame(
+        {
+            "unique_id": ["a1", "a2", "a3", "b1", "c1", "c2", "x9"],
+            "scv_customer_id": ["SCV-A", "SCV-A", "SCV-A", "SCV-B", "SCV-C", "SCV-B", "SCV-A"],
+        }
+    )
+    ids, lineage = assign_ids(members, previous, {"SCV-A", "SCV-B", "SCV-C"}, RESOLVED_AT)
+    assert ids.tolist()[:6] == ["SCV-A", "SCV-A", ids.iloc[2], "SCV-B", "SCV-C", "SCV-C"]
+    assert ids.iloc[2] not in {"SCV-A", "SCV-B", "SCV-C"} and ids.iloc[6].startswith(ID_PREFIX)
+    assert lineage[
+        ["old_scv_customer_id", "new_scv_customer_id", "change_type"]
+    ].values.tolist() == [
+        ["SCV-A", ids.iloc[2], "split"],
+        ["SCV-B", "SCV-C", "split"],
+    ]
+    assert lineage["reason"].iloc[0] == f"1 of 4 identities of SCV-A split off into {ids.iloc[2]}"
 
 
 # --- stable ids ----------------------------------------------------------------------------

@@ -71,10 +71,19 @@ MAX_COUNTER_DIGITS = 2
 TIER_HANDLE, TIER_EXACT, TIER_COUNTER, TIER_NAME = 1, 2, 3, 4
 TIER_NAMES = {TIER_HANDLE: "handle", TIER_EXACT: "user", TIER_COUNTER: "counter", TIER_NAME: "name"}
 
-ALIAS_SQL = f"""
+# The rule runs in rounds, and what a round sees changes little: named identities keep their
+# clusters (only orphan clusters move, into named ones), so which clusters an orphan's
+# address can stand for, at which tier, is found once (FOUND_SQL, over the first clusters).
+# A round (ROUND_SQL) keeps the orphans still without a named identity in their cluster and
+# drops the clusters that hold an account of the orphan's system by now.
+CLUSTERS_TABLE = "identity_alias_clusters"  # unique_id, cluster_key, source_system
+FOUND_TABLE = "identity_alias_found"  # orphan (unique_id), cluster_key, named_id, tier
+NAMED_TABLE = "identity_alias_named_clusters"  # the clusters that hold a named identity
+
+FOUND_SQL = f"""
 WITH keyed AS (
     SELECT r.*, k.cluster_key
-    FROM {RECORDS_VIEW} AS r JOIN {CLUSTERS_VIEW} AS k USING (unique_id)
+    FROM {RECORDS_VIEW} AS r JOIN {CLUSTERS_TABLE} AS k USING (unique_id)
 ), named AS (
     SELECT * FROM keyed WHERE last_name IS NOT NULL
 ), without_email AS (
@@ -94,8 +103,6 @@ WITH keyed AS (
     UNION ALL
     SELECT n.unique_id, n.cluster_key, n.first_name, CAST(n.birth_year AS VARCHAR)
     FROM named AS n JOIN without_email USING (cluster_key)
-), holdings AS (  -- the systems each cluster already has an account in
-    SELECT DISTINCT cluster_key, source_system FROM keyed
 ), same_letters AS (
     SELECT o.unique_id, n.cluster_key, n.unique_id AS named_id,
            CASE WHEN (o.email_user = n.email_user OR {_COUNTER}) AND {_TAGGED}
@@ -103,17 +110,32 @@ WITH keyed AS (
                 WHEN o.email_user = n.email_user THEN {TIER_EXACT}
                 WHEN {_COUNTER} THEN {TIER_COUNTER} END AS tier
     FROM orphans AS o JOIN named AS n ON n.email_stem = o.email_stem
-), found AS (
-    SELECT unique_id, cluster_key, named_id, tier FROM same_letters WHERE tier IS NOT NULL
-    UNION ALL
-    SELECT o.unique_id, k.cluster_key, k.unique_id, {TIER_NAME}
-    FROM orphans AS o JOIN name_keys AS k ON k.name_key = o.email_stem
-    -- a name explains no number but a counter; the first name, the birth year
-    WHERE (k.year_key IS NULL AND length(o.digits) <= {MAX_COUNTER_DIGITS})
-       OR k.year_key = o.digits
+)
+SELECT unique_id, cluster_key, named_id, tier FROM same_letters WHERE tier IS NOT NULL
+UNION ALL
+SELECT o.unique_id, k.cluster_key, k.unique_id, {TIER_NAME}
+FROM orphans AS o JOIN name_keys AS k ON k.name_key = o.email_stem
+-- a name explains no number but a counter; the first name, the birth year
+WHERE (k.year_key IS NULL AND length(o.digits) <= {MAX_COUNTER_DIGITS})
+   OR k.year_key = o.digits
+"""
+
+NAMED_SQL = f"""
+SELECT DISTINCT k.cluster_key
+FROM {RECORDS_VIEW} AS r JOIN {CLUSTERS_TABLE} AS k USING (unique_id)
+WHERE r.last_name IS NOT NULL
+"""
+
+ROUND_SQL = f"""
+WITH orphans AS (
+    SELECT unique_id, source_system FROM {CLUSTERS_TABLE}
+    WHERE unique_id IN (SELECT unique_id FROM {FOUND_TABLE})
+      AND cluster_key NOT IN (SELECT cluster_key FROM {NAMED_TABLE})
+), holdings AS (  -- the systems each cluster already has an account in
+    SELECT DISTINCT cluster_key, source_system FROM {CLUSTERS_TABLE}
 ), candidates AS (
     SELECT f.unique_id, f.tier, f.cluster_key, min(f.named_id) AS named_id
-    FROM found AS f JOIN orphans AS o USING (unique_id)
+    FROM {FOUND_TABLE} AS f JOIN orphans AS o USING (unique_id)
     WHERE NOT EXISTS (SELECT 1 FROM holdings AS h
                       WHERE h.cluster_key = f.cluster_key AND h.source_system = o.source_system)
     GROUP BY ALL
@@ -182,6 +204,34 @@ def _decide(found: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return chosen, decided
 
 
+def _prepare_rounds(con: duckdb.DuckDBPyConnection, keys: pd.Series) -> None:
+    """The first clusters (with each identity's system) and what FOUND_SQL finds in them."""
+    con.register(CLUSTERS_VIEW, keys.rename_axis("unique_id").reset_index())
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {CLUSTERS_TABLE} AS "
+            "SELECT k.unique_id, k.cluster_key, r.source_system "
+            f"FROM {CLUSTERS_VIEW} AS k JOIN {RECORDS_VIEW} AS r USING (unique_id)"
+        )
+    finally:
+        con.unregister(CLUSTERS_VIEW)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {FOUND_TABLE} AS {FOUND_SQL}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {NAMED_TABLE} AS {NAMED_SQL}")
+
+
+def _move_clusters(con: duckdb.DuckDBPyConnection, target: dict[str, str]) -> None:
+    """Give the identities of each cluster key in ``target`` the key it maps to."""
+    moves = pd.DataFrame({"moved": list(target), "target": list(target.values())}, dtype=object)
+    con.register("_identity_alias_moves", moves)
+    try:
+        con.execute(
+            f"UPDATE {CLUSTERS_TABLE} SET cluster_key = m.target FROM _identity_alias_moves AS m "
+            f"WHERE {CLUSTERS_TABLE}.cluster_key = m.moved"
+        )
+    finally:
+        con.unregister("_identity_alias_moves")
+
+
 def alias_links(con: duckdb.DuckDBPyConnection, cluster_keys: pd.DataFrame) -> AliasOutcome:
     """Links for unambiguous aliases, counts of linked identities per deciding tier and of
     those left ambiguous, and the ambiguous identities with their candidates.
@@ -191,20 +241,21 @@ def alias_links(con: duckdb.DuckDBPyConnection, cluster_keys: pd.DataFrame) -> A
     keys = cluster_keys.set_index("unique_id")["cluster_key"].copy()
     chosen: list[pd.DataFrame] = []
     decided = pd.DataFrame({"tier": [], "clusters": [], "candidate_ids": [], "linked": []})
-    for _ in range(MAX_ROUNDS):
-        con.register(CLUSTERS_VIEW, keys.rename_axis("unique_id").reset_index())
-        try:
-            found = con.execute(ALIAS_SQL).df()
-        finally:
-            con.unregister(CLUSTERS_VIEW)
-        linked, decided = _decide(found)
-        if linked.empty:
-            break
-        chosen.append(linked)
-        # the orphan's cluster joins its partner's: that cluster now holds an account too
-        moved = keys.reindex(linked["orphan_id"]).to_numpy()
-        target = dict(zip(moved, keys.reindex(linked["named_id"]).to_numpy(), strict=True))
-        keys = keys.map(target).fillna(keys)
+    _prepare_rounds(con, keys)
+    try:
+        for _ in range(MAX_ROUNDS):
+            linked, decided = _decide(con.execute(ROUND_SQL).df())
+            if linked.empty:
+                break
+            chosen.append(linked)
+            # the orphan's cluster joins its partner's: that cluster now holds an account too
+            moved = keys.reindex(linked["orphan_id"]).to_numpy()
+            target = dict(zip(moved, keys.reindex(linked["named_id"]).to_numpy(), strict=True))
+            keys = keys.map(target).fillna(keys)
+            _move_clusters(con, target)
+    finally:
+        for table in (CLUSTERS_TABLE, FOUND_TABLE, NAMED_TABLE):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
     done = (
         pd.concat(chosen, ignore_index=True)
         if chosen

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from scv_platform.identity.rules import RULE_RANK, RULE_SINGLETON, RULE_SPLINK
 
@@ -34,35 +36,176 @@ class Clusters:
     links: pd.DataFrame  # unique_id_l, unique_id_r, match_rule, match_probability, status
 
 
+# link statuses as small codes while clustering
+_STATUSES = np.array([ACCEPTED, REDUNDANT, REJECTED_NEVER_MERGE, REJECTED_CRM], dtype=object)
+_ACCEPTED, _REDUNDANT, _NEVER_MERGE, _CRM = range(4)
+
+
+def components(ids: pd.Index, left: pd.Series, right: pd.Series) -> np.ndarray:
+    """A component label per id of ``ids`` over the links ``left``-``right`` (no constraints)."""
+    a, b = ids.get_indexer(left), ids.get_indexer(right)
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(len(ids), len(ids)))
+    return connected_components(graph, directed=False)[1]
+
+
+def sort_positions(ids: np.ndarray) -> np.ndarray:
+    """The position of each id in sorted order: string order as integers."""
+    positions = np.empty(len(ids), dtype=np.int64)
+    positions[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+    return positions
+
+
 class _UnionFind:
-    def __init__(self, n: int, is_crm: np.ndarray) -> None:
-        self.parent = list(range(n))
-        self.size = [1] * n
-        self.crm = [int(x) for x in is_crm]
-        self.forbid: dict[int, set[int]] = {}
+    """Clusters of the nodes 0..n-1, with the constraints of the module docstring."""
+
+    def __init__(self, is_crm: list[bool], never_merge: list[tuple[int, int]]) -> None:
+        self.parent = list(range(len(is_crm)))
+        self.size = [1] * len(is_crm)
+        self.crm = list(is_crm)  # the cluster (of a root) holds a CRM contact
+        self.forbid: dict[int, set[int]] = {}  # root -> the never_merge partners of its members
+        for a, b in never_merge:
+            self.forbid.setdefault(a, set()).add(b)
+            self.forbid.setdefault(b, set()).add(a)
 
     def find(self, x: int) -> int:
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = x = parent[parent[x]]  # path halving
+        return x
 
     def forbidden(self, ra: int, rb: int) -> bool:
-        small, other = (
-            (ra, rb) if len(self.forbid.get(ra, ())) <= len(self.forbid.get(rb, ())) else (rb, ra)
-        )
-        return any(self.find(p) == other for p in self.forbid.get(small, ()))
+        partners, other = self.forbid.get(ra, ()), rb  # look through the smaller set
+        if len(self.forbid.get(rb, ())) < len(partners):
+            partners, other = self.forbid.get(rb, ()), ra
+        return any(self.find(p) == other for p in partners)
 
-    def union(self, ra: int, rb: int) -> None:
-        if self.size[ra] < self.size[rb]:
-            ra, rb = rb, ra
-        self.parent[rb] = ra
-        self.size[ra] += self.size[rb]
-        self.crm[ra] += self.crm[rb]
-        if rb in self.forbid:
-            self.forbid.setdefault(ra, set()).update(self.forbid.pop(rb))
+    def take(self, left: list[int], right: list[int], probabilistic: list[bool]) -> np.ndarray:
+        """Take the links in the given order: the status code of each."""
+        find, forbid, crm, size, parent = self.find, self.forbid, self.crm, self.size, self.parent
+        status = np.empty(len(left), dtype=np.int8)
+        for i, (a, b, prob) in enumerate(zip(left, right, probabilistic, strict=True)):
+            ra, rb = find(a), find(b)
+            if ra == rb:
+                status[i] = _REDUNDANT
+            elif forbid and self.forbidden(ra, rb):
+                status[i] = _NEVER_MERGE
+            elif prob and crm[ra] and crm[rb]:
+                status[i] = _CRM
+            else:
+                if size[ra] < size[rb]:
+                    ra, rb = rb, ra
+                parent[rb] = ra
+                size[ra] += size[rb]
+                crm[ra] = crm[ra] or crm[rb]
+                if rb in forbid:
+                    forbid.setdefault(ra, set()).update(forbid.pop(rb))
+                status[i] = _ACCEPTED
+        return status
+
+    def roots(self) -> np.ndarray:
+        """The root of every node (pointer jumping over the parent array)."""
+        parent = np.array(self.parent, dtype=np.int64)
+        while not np.array_equal(grand := parent[parent], parent):
+            parent = grand
+        return parent
+
+
+def _best_links(
+    nodes: int,
+    rows: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    rank: np.ndarray,
+    p: np.ndarray,
+) -> np.ndarray:
+    """Per node, the row of the strongest link among ``rows`` it is an end of: the lowest
+    rank, then the highest probability, then the first (left ends before right ends); -1 for
+    a node without any."""
+    ends = np.concatenate([left[rows], right[rows]])
+    rows = np.tile(rows, 2)
+    order = np.lexsort((-p[rows], rank[rows], ends))  # stable: the first wins ties
+    ends, rows = ends[order], rows[order]
+    first = np.ones(len(ends), dtype=bool)
+    first[1:] = ends[1:] != ends[:-1]
+    best = np.full(nodes, -1, dtype=np.int64)
+    best[ends[first]] = rows[first]
+    return best
+
+
+class Clustering:
+    """Clusters of ``records`` (unique_id, source_system) honouring ``never_merge`` pairs,
+    built link by link: :meth:`add` takes more links, with the same result as if all links
+    added so far had been given to :func:`cluster` at once.
+
+    Links weaker than all those taken before (the ``email_alias`` rule, ranked last, after a
+    first pass) are taken on top of the current clusters; others make it start over."""
+
+    def __init__(self, records: pd.DataFrame, never_merge: list[tuple[str, str]]) -> None:
+        self._ids = records["unique_id"].to_numpy()
+        self._index = pd.Index(self._ids)
+        self._position = sort_positions(self._ids)
+        self._is_crm = (records["source_system"] == CRM_SYSTEM).tolist()
+        self._never_merge = [
+            (self._index.get_loc(a), self._index.get_loc(b)) for a, b in never_merge
+        ]
+        self._reset()
+
+    def _reset(self) -> None:
+        self._uf = _UnionFind(self._is_crm, self._never_merge)
+        self._given: list[pd.DataFrame] = []  # the links as given to add()
+        self._taken: list[pd.DataFrame] = []  # the same in the order taken
+        # per link taken: node numbers, rank, probability (NaN: 1) and status code
+        self._left = self._right = np.zeros(0, dtype=np.intp)
+        self._rank, self._p = np.zeros(0), np.zeros(0)
+        self._status = np.zeros(0, dtype=np.int8)
+
+    def add(self, links: pd.DataFrame) -> Clusters:
+        """Take ``links`` (unique_id_l, unique_id_r, match_rule, match_probability)."""
+        rank = links["match_rule"].map(RULE_RANK).to_numpy(dtype=float)  # unknown rules last
+        weakest_taken = np.nan_to_num(self._rank, nan=np.inf).max(initial=-np.inf)
+        if weakest_taken >= np.nan_to_num(rank, nan=np.inf).min(initial=np.inf):
+            given = pd.concat([*self._given, links], ignore_index=True)  # they interleave
+            self._reset()
+            return self.add(given)
+        p = links["match_probability"].astype(float).fillna(1.0).to_numpy()
+        left = self._index.get_indexer(links["unique_id_l"])
+        right = self._index.get_indexer(links["unique_id_r"])
+        # strongest first: rank, probability (descending), then the ids in string order
+        order = np.lexsort((self._position[right], self._position[left], -p, rank))
+        taken = links.iloc[order]
+        status = self._uf.take(
+            left[order].tolist(),
+            right[order].tolist(),
+            (taken["match_rule"] == RULE_SPLINK).tolist(),
+        )
+        self._given.append(links)
+        self._taken.append(taken)
+        self._left = np.concatenate([self._left, left[order]])
+        self._right = np.concatenate([self._right, right[order]])
+        self._rank = np.concatenate([self._rank, rank[order]])
+        self._p = np.concatenate([self._p, p[order]])
+        self._status = np.concatenate([self._status, status])
+        return self._clusters()
+
+    def _clusters(self) -> Clusters:
+        ids, position = self._ids, self._position
+        taken = pd.concat(self._taken, ignore_index=True)
+        # cluster key: the smallest member id (stable, readable)
+        roots = self._uf.roots()
+        smallest = np.full(len(ids), len(ids), dtype=np.int64)
+        np.minimum.at(smallest, roots, position)
+        by_position = np.empty(len(ids), dtype=object)
+        by_position[position] = ids
+        keys = pd.Series(smallest[roots]).map(pd.Series(by_position))
+        members = pd.DataFrame({"unique_id": ids, "cluster_key": keys})
+        # each member's strongest link in its cluster tells how it joined (-1: none, NaN)
+        in_cluster = np.flatnonzero(self._status <= _REDUNDANT)
+        best = _best_links(len(ids), in_cluster, self._left, self._right, self._rank, self._p)
+        best = pd.Series(best)
+        members["match_rule"] = best.map(taken["match_rule"]).fillna(RULE_SINGLETON)
+        members["match_probability"] = best.map(taken["match_probability"])
+        members.loc[members["match_rule"] != RULE_SPLINK, "match_probability"] = np.nan
+        return Clusters(members, taken.assign(status=_STATUSES[self._status]))
 
 
 def cluster(
@@ -70,60 +213,4 @@ def cluster(
 ) -> Clusters:
     """Cluster ``records`` (unique_id, source_system) over ``links`` (unique_id_l,
     unique_id_r, match_rule, match_probability) honouring ``never_merge`` pairs."""
-    ids = records["unique_id"].to_numpy()
-    index = pd.Index(ids)
-    uf = _UnionFind(len(ids), (records["source_system"] == CRM_SYSTEM).to_numpy())
-    for a, b in never_merge:
-        ia, ib = index.get_loc(a), index.get_loc(b)
-        uf.forbid.setdefault(ia, set()).add(ib)
-        uf.forbid.setdefault(ib, set()).add(ia)
-
-    ordered = links.assign(
-        _rank=links["match_rule"].map(RULE_RANK),
-        _p=links["match_probability"].astype(float).fillna(1.0),
-    ).sort_values(
-        ["_rank", "_p", "unique_id_l", "unique_id_r"], ascending=[True, False, True, True]
-    )
-    left = index.get_indexer(ordered["unique_id_l"])
-    right = index.get_indexer(ordered["unique_id_r"])
-    probabilistic = (ordered["match_rule"] == RULE_SPLINK).to_numpy()
-    status = np.empty(len(ordered), dtype=object)
-    for i, (a, b, prob) in enumerate(zip(left, right, probabilistic, strict=True)):
-        ra, rb = uf.find(a), uf.find(b)
-        if ra == rb:
-            status[i] = REDUNDANT
-        elif uf.forbidden(ra, rb):
-            status[i] = REJECTED_NEVER_MERGE
-        elif prob and uf.crm[ra] and uf.crm[rb]:
-            status[i] = REJECTED_CRM
-        else:
-            uf.union(ra, rb)
-            status[i] = ACCEPTED
-    roots = np.array([uf.find(i) for i in range(len(ids))], dtype=np.int64)
-    ordered = ordered.assign(status=status)
-
-    # cluster key: the smallest member id (stable, readable)
-    members = pd.DataFrame({"unique_id": ids, "_root": roots})
-    smallest = members.sort_values("unique_id").drop_duplicates("_root")
-    members["cluster_key"] = members["_root"].map(smallest.set_index("_root")["unique_id"])
-    in_cluster = ordered[ordered["status"].isin([ACCEPTED, REDUNDANT])]
-    ends = pd.concat(
-        [
-            in_cluster[["unique_id_l", "match_rule", "match_probability", "_rank", "_p"]].rename(
-                columns={"unique_id_l": "unique_id"}
-            ),
-            in_cluster[["unique_id_r", "match_rule", "match_probability", "_rank", "_p"]].rename(
-                columns={"unique_id_r": "unique_id"}
-            ),
-        ]
-    )
-    best = (
-        ends.sort_values(["unique_id", "_rank", "_p"], ascending=[True, True, False])
-        .drop_duplicates("unique_id")
-        .set_index("unique_id")
-    )
-    members["match_rule"] = members["unique_id"].map(best["match_rule"]).fillna(RULE_SINGLETON)
-    members["match_probability"] = members["unique_id"].map(best["match_probability"])
-    members.loc[members["match_rule"] != RULE_SPLINK, "match_probability"] = np.nan
-    out_links = ordered.drop(columns=["_rank", "_p"]).reset_index(drop=True)
-    return Clusters(members.drop(columns="_root"), out_links)
+    return Clustering(records, never_merge).add(links)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,9 +10,17 @@ from datetime import datetime
 import duckdb
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import take
 
 from scv_platform.identity.aliases import TIER_NAMES, alias_links
-from scv_platform.identity.clustering import ACCEPTED, REDUNDANT, Clusters, cluster
+from scv_platform.identity.clustering import (
+    ACCEPTED,
+    REDUNDANT,
+    Clustering,
+    Clusters,
+    components,
+    sort_positions,
+)
 from scv_platform.identity.config import IdentityConfig
 from scv_platform.identity.features import prepare_records
 from scv_platform.identity.model import ModelResult, train_and_predict
@@ -50,15 +59,31 @@ class DuplicateIdentityError(ValueError):
     """The candidates hold the same (source_system, source_record_id) twice."""
 
 
-def _split_keys(frame: pd.DataFrame, side: str, records: pd.DataFrame) -> pd.DataFrame:
-    lookup = records.set_index("unique_id")[["source_system", "source_record_id"]]
-    found = lookup.reindex(frame[f"unique_id_{side}"])
-    return frame.assign(
-        **{
-            f"source_system_{side}": found["source_system"].to_numpy(),
-            f"source_record_id_{side}": found["source_record_id"].to_numpy(),
-        }
-    )
+def _source_keys(records: pd.DataFrame, by_id: pd.Index, ids: pd.Series) -> dict[str, np.ndarray]:
+    """The source_system and source_record_id of ``ids`` (NaN for an unknown id, as reindex
+    gives); ``by_id`` is the index of ``records["unique_id"]``."""
+    rows = by_id.get_indexer(ids)
+    return {
+        name: take(records[name].to_numpy(), rows, allow_fill=True)
+        for name in ("source_system", "source_record_id")
+    }
+
+
+def _split_keys(frame: pd.DataFrame, records: pd.DataFrame, by_id: pd.Index) -> pd.DataFrame:
+    """``frame`` with the source system and record id of ``unique_id_l`` and ``unique_id_r``."""
+    columns = {}
+    for side in ("l", "r"):
+        keys = _source_keys(records, by_id, frame[f"unique_id_{side}"])
+        columns |= {f"{name}_{side}": values for name, values in keys.items()}
+    return frame.assign(**columns)
+
+
+def _by_source_keys(members: pd.DataFrame) -> np.ndarray:
+    """The order of ``members`` by (source_system, source_record_id). Within one system the
+    unique ids (``<system>|<record id>``) sort as the record ids do, and sorting them once is
+    cheaper than sorting the pair of columns."""
+    system = pd.factorize(members["source_system"], sort=True)[0]
+    return np.lexsort((sort_positions(members["unique_id"].to_numpy()), system))
 
 
 def _remaining_pairs(
@@ -69,13 +94,10 @@ def _remaining_pairs(
     linked = predictions[predictions["match_probability"] >= threshold]
     if linked.empty or evidence.empty:
         return linked
-    components = cluster(
-        nodes, evidence.assign(match_probability=np.nan), never_merge=[]
-    ).members.set_index("unique_id")["cluster_key"]
-    same = (
-        components.reindex(linked["unique_id_l"]).to_numpy()
-        == components.reindex(linked["unique_id_r"]).to_numpy()
-    )
+    ids = pd.Index(nodes["unique_id"])
+    label = components(ids, evidence["unique_id_l"], evidence["unique_id_r"])
+    left, right = ids.get_indexer(linked["unique_id_l"]), ids.get_indexer(linked["unique_id_r"])
+    same = (left >= 0) & (right >= 0) & (label[left] == label[right])
     return linked[~same]
 
 
@@ -147,12 +169,13 @@ def _link_and_cluster(
             ],
             ignore_index=True,
         )
-        first_pass = cluster(nodes, links, overrides.never_merge)
+        clustering = Clustering(nodes, overrides.never_merge)
+        first_pass = clustering.add(links)
         aliases = alias_links(con, first_pass.members)
     finally:
         con.close()
-    links = pd.concat([links, aliases.links.assign(match_probability=np.nan)], ignore_index=True)
-    clusters = cluster(nodes, links, overrides.never_merge)
+    # alias links are the weakest: taken on top of the first pass
+    clusters = clustering.add(aliases.links.assign(match_probability=np.nan))
     timings["clustering_s"] = time.perf_counter() - t
     return _Linked(clusters.links, clusters, splink_links, model, aliases.counts, aliases.ambiguous)
 
@@ -174,8 +197,10 @@ def resolve(
         candidates, records, inputs, overrides, config, previous, resolved_at, notes, timings
     )
 
-    members = linked.clusters.members.merge(
-        records[["unique_id", "source_system", "source_record_id"]], on="unique_id"
+    members = linked.clusters.members  # one row per record, in the same order
+    members = members.assign(
+        source_system=records["source_system"].to_numpy(),
+        source_record_id=records["source_record_id"].to_numpy(),
     )
     prev = previous.crosswalk.assign(
         unique_id=identity_keys(
@@ -184,12 +209,12 @@ def resolve(
     )
     ids, lineage = assign_ids(members, prev, previous.issued_ids, resolved_at)
     members["scv_customer_id"] = ids.to_numpy()
-    crosswalk = members.assign(resolved_at=resolved_at)[
-        [name for name, _ in CROSSWALK_COLUMNS]
-    ].sort_values(["source_system", "source_record_id"], ignore_index=True)
+    crosswalk = members.take(_by_source_keys(members)).reset_index(drop=True)
+    crosswalk = crosswalk.assign(resolved_at=resolved_at)[[name for name, _ in CROSSWALK_COLUMNS]]
 
-    id_of = members.set_index("unique_id")["scv_customer_id"]
-    links = _split_keys(_split_keys(linked.links, "l", records), "r", records)
+    by_id = pd.Index(records["unique_id"])  # one hash table for the look-ups by id below
+    id_of = pd.Series(members["scv_customer_id"].to_numpy(), index=by_id)
+    links = _split_keys(linked.links, records, by_id)
     links["scv_customer_id"] = np.where(
         links["status"].isin([ACCEPTED, REDUNDANT]),
         id_of.reindex(links["unique_id_l"]).to_numpy(),
@@ -210,13 +235,19 @@ def resolve(
 def _ambiguous(
     found: pd.DataFrame, records: pd.DataFrame, id_of: pd.Series, resolved_at: datetime
 ) -> pd.DataFrame:
-    """The identities the e-mail alias rule left alone, with the customers they could be."""
-    keys = records.set_index("unique_id").reindex(found["orphan_id"])
-    candidates = [sorted(set(id_of.reindex(ids).dropna())) for ids in found["candidate_ids"]]
+    """The identities the e-mail alias rule left alone, with the customers they could be.
+    ``id_of`` is the customer id of each record, indexed by ``records["unique_id"]``."""
+    keys = _source_keys(records, id_of.index, found["orphan_id"])
+    named = list(set(itertools.chain.from_iterable(found["candidate_ids"])))
+    customer_of = dict(zip(named, id_of.reindex(named).to_numpy(), strict=True))
+    candidates = [
+        sorted({c for i in ids if pd.notna(c := customer_of.get(i))})
+        for ids in found["candidate_ids"]
+    ]
     frame = pd.DataFrame(
         {
-            "source_system": keys["source_system"].to_numpy(),
-            "source_record_id": keys["source_record_id"].to_numpy(),
+            "source_system": keys["source_system"],
+            "source_record_id": keys["source_record_id"],
             "scv_customer_id": id_of.reindex(found["orphan_id"]).to_numpy(),
             "deciding_rule": [f"{RULE_ALIAS}:{TIER_NAMES[int(t)]}" for t in found["tier"]],
             "candidate_customers": [len(c) for c in candidates],
@@ -255,7 +286,7 @@ def _stats(
     config: IdentityConfig,
     lineage: pd.DataFrame,
 ) -> dict[str, object]:
-    sizes = crosswalk.groupby("scv_customer_id").size()
+    sizes = crosswalk["scv_customer_id"].value_counts(sort=False)
     by_status = links.groupby(["match_rule", "status"]).size()
     predictions = model.predictions
     near = predictions[

@@ -17,6 +17,7 @@ Rules run as SQL in an in-memory DuckDB over the prepared records (see ``feature
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from scv_platform.identity.config import IdentityConfig
@@ -42,6 +43,7 @@ RULE_RANK = {
 
 RECORDS_VIEW = "identity_records"
 CARDS_VIEW = "identity_cards"
+CARD_COLUMNS = ("card_account_id", "source_system", "source_record_id")
 LINK_COLUMNS = ["unique_id_l", "unique_id_r", "match_rule", "rules"]
 
 # Two identities do not contradict each other: names alike (or a nickname), birth dates equal,
@@ -113,20 +115,44 @@ JOIN counts AS c ON c.card_account_id = l.card_account_id
 WHERE c.n <= $max_identities
 """
 
+PAIRS_TABLE = "identity_rule_pairs"  # every pair each rule found, with the rule's rank
+STRONGEST_RULE_SQL = f"""
+SELECT unique_id_l, unique_id_r, arg_min(match_rule, rank) AS match_rule,
+       string_agg(match_rule, ',' ORDER BY rank) AS rules
+FROM {PAIRS_TABLE}
+GROUP BY unique_id_l, unique_id_r
+ORDER BY unique_id_l, unique_id_r
+"""
+
 
 def card_holders(candidates: pd.DataFrame, card_links: pd.DataFrame) -> pd.DataFrame:
     """(card_account_id, source_system, source_record_id) from the card links and from the
     candidates' own ``card_account_ids`` lists, upper-cased and de-duplicated."""
-    from_list = candidates[["source_system", "source_record_id", "card_account_ids"]].dropna()
-    from_list = from_list.assign(
-        card_account_id=from_list["card_account_ids"].astype(str).str.split(",")
-    ).explode("card_account_id")
-    frames = [
-        card_links[["card_account_id", "source_system", "source_record_id"]],
-        from_list[["card_account_id", "source_system", "source_record_id"]],
-    ]
-    cards = pd.concat(frames, ignore_index=True).dropna().astype(str)
-    cards["card_account_id"] = cards["card_account_id"].str.strip().str.upper()
+    linked = card_links[list(CARD_COLUMNS)].dropna().astype(str)
+    listed = candidates[["card_account_ids", "source_system", "source_record_id"]]
+    listed = listed.dropna().astype(str)
+    # most lists hold one id: split only the others (fewer short-lived Python lists)
+    per_list = [text.count(",") + 1 for text in listed["card_account_ids"]]
+    written = list(linked["card_account_id"])
+    for text, n in zip(listed["card_account_ids"], per_list, strict=True):
+        if n == 1:
+            written.append(text)
+        else:
+            written.extend(text.split(","))
+    cards = pd.DataFrame(
+        {
+            "card_account_id": written,
+            **{
+                name: np.concatenate(
+                    [linked[name].to_numpy(), np.repeat(listed[name].to_numpy(), per_list)]
+                )
+                for name in CARD_COLUMNS[1:]
+            },
+        },
+        dtype=object,
+    )
+    codes, written = pd.factorize(cards["card_account_id"])  # normalised once per distinct id
+    cards["card_account_id"] = np.array([t.strip().upper() for t in written], dtype=object)[codes]
     cards = cards[cards["card_account_id"] != ""]
     return cards.drop_duplicates().reset_index(drop=True)
 
@@ -141,7 +167,10 @@ def deterministic_links(
     """
     con.register(CARDS_VIEW, cards)
     try:
-        found = []
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {PAIRS_TABLE} "
+            "(unique_id_l VARCHAR, unique_id_r VARCHAR, match_rule VARCHAR, rank INTEGER)"
+        )
         for rule, sql, limit in (
             (RULE_CARD, CARD_SQL, config.max_identities_per_card),
             (RULE_EMAIL, EMAIL_SQL, config.max_identities_per_email),
@@ -150,16 +179,15 @@ def deterministic_links(
             params: dict[str, object] = {"max_identities": limit}
             if "$min_similarity" in sql:
                 params["min_similarity"] = config.first_name_similarity
-            pairs = con.execute(sql, params).df()
-            found.append(pairs.assign(match_rule=rule))
+            con.execute(
+                f"INSERT INTO {PAIRS_TABLE} SELECT unique_id_l, unique_id_r, "
+                f"'{rule}', {RULE_RANK[rule]} FROM ({sql})",
+                params,
+            )
+        links = con.execute(STRONGEST_RULE_SQL).df()
     finally:
         con.unregister(CARDS_VIEW)
-    links = pd.concat(found, ignore_index=True)
+        con.execute(f"DROP TABLE IF EXISTS {PAIRS_TABLE}")
     if links.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in LINK_COLUMNS})
-    links["rank"] = links["match_rule"].map(RULE_RANK)
-    links = links.sort_values(["unique_id_l", "unique_id_r", "rank"])
-    grouped = links.groupby(["unique_id_l", "unique_id_r"], sort=False)
-    best = grouped.first().reset_index()
-    best["rules"] = grouped["match_rule"].agg(",".join).to_numpy()
-    return best[LINK_COLUMNS].reset_index(drop=True)
+    return links

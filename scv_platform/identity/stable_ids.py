@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 ID_PREFIX = "SCV-"
@@ -36,6 +37,27 @@ def new_customer_id(member_key: str, taken: set[str]) -> str:
         salt += 1
 
 
+def _overlap(members: pd.DataFrame, prev: pd.DataFrame) -> pd.DataFrame:
+    """(cluster_key, scv_customer_id, n, contested): how many members of each cluster held
+    each former id, and whether the cluster or the id is in other rows too."""
+    held = pd.Index(prev["unique_id"]).get_indexer(members["unique_id"])
+    found = held >= 0
+    cluster_codes, cluster_keys = pd.factorize(members["cluster_key"].to_numpy()[found])
+    id_codes, old_ids = pd.factorize(prev["scv_customer_id"].to_numpy()[held[found]])
+    width = max(len(old_ids), 1)
+    pairs, n = np.unique(cluster_codes * width + id_codes, return_counts=True)
+    cluster, old = np.divmod(pairs, width)
+    contested = (np.bincount(cluster)[cluster] > 1) | (np.bincount(old)[old] > 1)
+    return pd.DataFrame(
+        {
+            "cluster_key": cluster_keys[cluster],
+            "scv_customer_id": old_ids[old],
+            "n": n.astype(np.int64),
+            "contested": contested,
+        }
+    )
+
+
 def assign_ids(
     members: pd.DataFrame,
     previous: pd.DataFrame,
@@ -45,31 +67,36 @@ def assign_ids(
     """Ids for ``members`` (unique_id, cluster_key) given ``previous`` (unique_id,
     scv_customer_id). Returns the id per member (aligned to ``members``) and lineage rows."""
     prev = previous[["unique_id", "scv_customer_id"]].dropna().drop_duplicates("unique_id")
-    overlap = (
-        members[["unique_id", "cluster_key"]]
-        .merge(prev, on="unique_id", how="inner")
-        .groupby(["cluster_key", "scv_customer_id"])
-        .size()
-        .rename("n")
-        .reset_index()
-        .sort_values(["n", "scv_customer_id", "cluster_key"], ascending=[False, True, True])
+    overlap = _overlap(members, prev)
+    # A cluster that alone holds members of a former id, and holds no other, keeps it
+    # whatever the order; only the others need the greedy pass in order.
+    kept = overlap[~overlap["contested"]]
+    chosen = dict(zip(kept["cluster_key"], kept["scv_customer_id"], strict=True))
+    used = set(kept["scv_customer_id"])
+    contested = overlap[overlap["contested"]].sort_values(
+        ["n", "scv_customer_id", "cluster_key"], ascending=[False, True, True]
     )
-    chosen: dict[str, str] = {}
-    used: set[str] = set()
-    for cluster_key, old_id in zip(overlap["cluster_key"], overlap["scv_customer_id"], strict=True):
+    for cluster_key, old_id in zip(
+        contested["cluster_key"], contested["scv_customer_id"], strict=True
+    ):
         if cluster_key not in chosen and old_id not in used:
             chosen[cluster_key] = old_id
             used.add(old_id)
+    codes, clusters = pd.factorize(members["cluster_key"])
     taken = set(issued_ids) | used
-    for cluster_key in sorted(set(members["cluster_key"]) - set(chosen)):
+    for cluster_key in sorted(set(clusters) - chosen.keys()):
         new_id = new_customer_id(cluster_key, taken)
         chosen[cluster_key] = new_id
         taken.add(new_id)
-    ids = members["cluster_key"].map(chosen)
+    # mapped per distinct cluster key
+    ids = pd.Series(codes, index=members.index, name="cluster_key").map(
+        pd.Series([chosen[k] for k in clusters], dtype=object)
+    )
 
-    moved = overlap.assign(new_id=overlap["cluster_key"].map(chosen))
+    moved = contested.assign(new_id=contested["cluster_key"].map(chosen))  # others kept theirs
     moved = moved[moved["scv_customer_id"] != moved["new_id"]]
-    former_size = prev.groupby("scv_customer_id").size()
+    former = prev["scv_customer_id"]
+    former_size = former[former.isin(moved["scv_customer_id"])].value_counts(sort=False)
     lineage = pd.DataFrame(
         {
             "old_scv_customer_id": moved["scv_customer_id"],
