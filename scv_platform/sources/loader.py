@@ -233,6 +233,9 @@ def load_files(
     force: bool = False,
 ) -> list[FileLoadResult]:
     """Load ``files`` into ``bronze.<spec.table>``; see the module docstring."""
+    # line numbers follow the reader's order (promotion.py); the database a run shares with
+    # dbt may carry dbt's preserve_insertion_order = false (a setting of the whole database)
+    con.execute("SET preserve_insertion_order = true")
     ensure_bronze_tables(con, [spec])
     load = Load(spec, run_id, datetime.now(UTC).replace(tzinfo=None))
     previous = manifest_entries(con, DUCKDB, spec) if files else {}

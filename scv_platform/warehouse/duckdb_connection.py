@@ -9,13 +9,17 @@ from pathlib import Path
 import duckdb
 
 SESSION_SETTINGS = {"TimeZone": "UTC"}
+# How every connection of this process opens the file: DuckDB shares one database between
+# the connections of a process only when they open it with the same configuration. This is
+# dagster-duckdb's (its resource adds the user agent); dbt's local profile sets the same.
+DUCKDB_CONFIG = {"custom_user_agent": "dagster"}
 
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only, config=dict(DUCKDB_CONFIG))
     apply_session_settings(con)
     return con
 
