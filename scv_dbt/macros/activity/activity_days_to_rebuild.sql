@@ -3,31 +3,56 @@
   condition on `column`: the days of fact rows built after the model's watermark (new days,
   re-run days and rows re-resolved to another customer), the partition days of those rows,
   and the days of fact rows a data-quality check held or released since. `true` (every day)
-  when the whole model is built.
+  when the whole model is built, `false` when nothing changed. The days are looked up as the
+  model compiles and written into its SQL as dates, so a date-ordered table skips every
+  block outside them (a condition on a subquery or on an expression of the column would
+  read the whole table).
 -#}
 {% macro activity_days_to_rebuild(column) -%}
     {%- set days = changed_activity_days() -%}
     {%- if days is none -%}
         true
+    {%- elif not days -%}
+        false
     {%- else -%}
-        {{ column }} in ({{ days }})
+        {{ column }} in ({% for day in days %}{{ date_literal(day) }}{{ ', ' if not loop.last }}{% endfor %})
     {%- endif -%}
 {%- endmacro %}
 
 {#-
-  The same for a model by month: `column` is a month start date (whole months rebuilt).
-  With `and_later`, also every month after the earliest changed one (for a model whose rows
-  carry the month before, or a calendar of months from a customer's first one).
+  The same for a model by month, as a condition on `column`, a month start date: the months
+  of those days (whole months rebuilt). With `and_later`, also every month after the
+  earliest of them (for a model whose rows carry the month before, or a calendar of months
+  from a customer's first one).
 -#}
 {% macro activity_months_to_rebuild(column, and_later=false) -%}
-    {%- set days = changed_activity_days() -%}
-    {%- set month = 'cast(' ~ dbt.date_trunc('month', 'changed_day') ~ ' as date)' -%}
-    {%- if days is none -%}
+    {%- set months = changed_activity_months() -%}
+    {%- if months is none -%}
         true
+    {%- elif not months -%}
+        false
     {%- elif and_later -%}
-        {{ column }} >= (select min({{ month }}) from ({{ days }}) as changed_days)
+        {{ column }} >= {{ date_literal(months[0]) }}
     {%- else -%}
-        {{ column }} in (select distinct {{ month }} from ({{ days }}) as changed_days)
+        {{ column }} in ({% for month in months %}{{ date_literal(month) }}{{ ', ' if not loop.last }}{% endfor %})
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+  The days of those months, as a condition on `column`, a day (ranges of whole months), for
+  a model by month that reads daily rows.
+-#}
+{% macro activity_days_of_months_to_rebuild(column) -%}
+    {%- set months = changed_activity_months() -%}
+    {%- if months is none -%}
+        true
+    {%- elif not months -%}
+        false
+    {%- else -%}
+        ({% for month in months -%}
+        ({{ column }} >= {{ date_literal(month) }} and {{ column }} < {{ date_literal(next_month(month)) }})
+        {{- ' or ' if not loop.last }}
+        {%- endfor %})
     {%- endif -%}
 {%- endmacro %}
 
@@ -46,8 +71,9 @@
 {%- endmacro %}
 
 {#-
-  A query of those days (column `changed_day`), or none when the whole model is built. The
-  facts and the holds are referenced first, so that a model using it depends on them.
+  The changed days (sorted 'YYYY-MM-DD' strings; none when the whole model is built). The
+  facts and the holds are referenced first, so that a model using it depends on them; the
+  days are queried when the model compiles (an empty list while dbt only parses).
 -#}
 {% macro changed_activity_days() -%}
     {%- set facts = {'fct_transactions': ref('fct_transactions'), 'fct_orders': ref('fct_orders')} -%}
@@ -55,6 +81,9 @@
     {%- set since = incremental_watermark() -%}
     {%- if since is none -%}
         {{ return(none) }}
+    {%- endif -%}
+    {%- if not execute -%}
+        {{ return([]) }}
     {%- endif -%}
     {%- set days -%}
             {%- for fact, day in [('fct_transactions', 'transaction_date'), ('fct_orders', 'order_date')] %}
@@ -73,5 +102,24 @@
             {{- "\n            union" if not loop.last }}
             {%- endfor %}
     {%- endset -%}
-    {{ return(days) }}
+    {%- set found = run_query('select distinct changed_day from (' ~ days ~ ') as changed_days'
+        ~ ' where changed_day is not null') -%}
+    {%- set changed = [] -%}
+    {%- for day in found.columns[0].values() -%}
+        {%- do changed.append((day | string)[:10]) -%}
+    {%- endfor -%}
+    {{ return(changed | sort) }}
+{%- endmacro %}
+
+{#- The first days of the months of the changed days (none: the whole model). -#}
+{% macro changed_activity_months() -%}
+    {%- set days = changed_activity_days() -%}
+    {%- if days is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set months = [] -%}
+    {%- for day in days if day[:7] ~ '-01' not in months -%}
+        {%- do months.append(day[:7] ~ '-01') -%}
+    {%- endfor -%}
+    {{ return(months | sort) }}
 {%- endmacro %}

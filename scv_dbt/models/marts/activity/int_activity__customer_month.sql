@@ -25,6 +25,5 @@ select
     sum(case when is_active_day then 1 else 0 end) as active_days,
     {{ built_at() }} as _built_at
 from {{ ref('int_activity__customer_day') }}
-where {{ activity_months_to_rebuild(
-    'cast(' ~ dbt.date_trunc('month', 'activity_date') ~ ' as date)') }}
+where {{ activity_days_of_months_to_rebuild('activity_date') }}
 group by 1, 2

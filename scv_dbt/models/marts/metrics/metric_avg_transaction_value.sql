@@ -21,6 +21,5 @@ select
     {{ built_at() }} as _built_at
 from {{ ref('fct_transactions') }} as transactions
 where {{ not_held('fct_transactions', 'transactions') }}
-    and {{ activity_months_to_rebuild(
-        'cast(' ~ dbt.date_trunc('month', 'transaction_date') ~ ' as date)') }}
+    and {{ activity_days_of_months_to_rebuild('transaction_date') }}
 group by 1, 2, 3
