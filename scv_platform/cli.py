@@ -219,5 +219,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def entry() -> None:
+    """The ``scv`` command: :func:`main`, then the process ends without tearing the
+    interpreter down. Everything is written and closed by then (the warehouse, the Dagster
+    instance, the run log); freeing the millions of objects dbt and Dagster loaded took
+    about 2 s after a daily run had printed its summary (mypy ends the same way)."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
