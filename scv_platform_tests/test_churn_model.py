@@ -136,8 +136,9 @@ def write_tables(path: Path, training: pd.DataFrame, customers: int) -> None:
     scoring = synthetic_features(customers, 1, seed=9).assign(
         cutoff_role="scoring", cutoff_date=date(2025, 8, 1)
     )
-    features = pd.concat([training, scoring], ignore_index=True)
-    labels = training[["cutoff_date", "scv_customer_id", LABEL]]
+    built_at = pd.Timestamp.now()  # each write is a new build, as dbt's incremental models'
+    features = pd.concat([training, scoring], ignore_index=True).assign(_built_at=built_at)
+    labels = training[["cutoff_date", "scv_customer_id", LABEL]].assign(_built_at=built_at)
     dim = pd.DataFrame({"scv_customer_id": scoring["scv_customer_id"], "is_current": True})
     with connection(path) as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS gold")
@@ -250,6 +251,11 @@ def test_the_model_is_kept_while_its_training_rows_stay_then_retrained(tmp_path,
     again = model_metadata(materialise(defs, path, instance))
     assert again["retrained"] is False and again["model_version"] == first["model_version"]
     assert "the same training rows" in again["kept_because"]
+    assert again["training_rows_read"] is False  # known by their count and build times
+    # built again with the same values: read, found the same, kept
+    write_tables(path, synthetic_features(customers=300, cutoffs=3), customers=300)
+    rebuilt = model_metadata(materialise(defs, path, instance))
+    assert rebuilt["retrained"] is False and rebuilt["training_rows_read"] is True
     # the history at the same cutoffs restated: a new model at once
     write_tables(path, synthetic_features(customers=300, cutoffs=3, seed=4), customers=300)
     restated = model_metadata(materialise(defs, path, instance))

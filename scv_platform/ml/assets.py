@@ -5,7 +5,7 @@ checks of :mod:`scv_platform.ml.checks`. Features and labels are dbt models
 
 import math
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import dagster as dg
@@ -43,6 +43,7 @@ from scv_platform.ml.tables import (
     ensure_predictions_table,
     read_scoring_frame,
     read_training_frame,
+    training_fingerprint,
     write_predictions,
 )
 from scv_platform.resources.warehouse import WAREHOUSE_KEY
@@ -78,7 +79,12 @@ def training_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def model_report(
-    trained: "TrainedModel", frame: pd.DataFrame, version: str, horizon_days: int, digest: str
+    trained: "TrainedModel",
+    frame: pd.DataFrame,
+    version: str,
+    horizon_days: int,
+    digest: str,
+    fingerprint: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Everything ``metrics.json`` records about a model version."""
     import sklearn
@@ -97,6 +103,7 @@ def model_report(
             "validation_cutoff": str(split.validation["cutoff_date"].max()),
             "horizon_days": horizon_days,
             "rows_digest": digest,
+            "rows_fingerprint": fingerprint,
             "last_label_day": str(last + timedelta(days=horizon_days)),
             "split": split.kind,
             "split_note": split.note,
@@ -220,16 +227,17 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
     def churn_model(
         context: dg.AssetExecutionContext, config: ChurnModelConfig
     ) -> dg.MaterializeResult:
-        from scv_platform.ml.plots import calibration_png, importances_png, roc_png
-        from scv_platform.ml.training import TrainingError, train
-
         started = time.perf_counter()
         warehouse = getattr(context.resources, WAREHOUSE_KEY)
-        frame = read_training_frame(warehouse)
-        digest = rows_digest(training_rows(frame))
-        kept = (
-            None if config.force_retrain or frame.empty else _kept(context.instance, frame, digest)
-        )
+        fingerprint = training_fingerprint(warehouse)
+        kept = None if config.force_retrain else _kept_unread(context.instance, fingerprint)
+        rows_read = kept is None
+        if kept is None:
+            frame = read_training_frame(warehouse)
+            digest = rows_digest(training_rows(frame))
+            if not (config.force_retrain or frame.empty):
+                last_cutoff = pd.Timestamp(frame["cutoff_date"].max()).date()
+                kept = _kept(context.instance, last_cutoff, digest)
         if kept is not None:
             version, reason, report = kept
             context.log.info(f"churn model {version} kept: {reason}")
@@ -240,8 +248,17 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
                 time.perf_counter() - started,
             )
             return dg.MaterializeResult(
-                metadata={**metadata, "retrained": False, "kept_because": reason}
+                metadata={
+                    **metadata,
+                    "retrained": False,
+                    "kept_because": reason,
+                    "training_rows_read": rows_read,
+                }
             )
+        # scikit-learn and matplotlib load only to train
+        from scv_platform.ml.plots import calibration_png, importances_png, roc_png
+        from scv_platform.ml.training import TrainingError, train
+
         try:
             if frame.empty:
                 raise TrainingError(
@@ -259,7 +276,9 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
         params = {"candidates": trained.params, "seed": churn.seed,
                   "horizon_days": settings.churn_horizon_days}  # fmt: skip
         version = model_version(training_rows(frame), params, frame["cutoff_date"].max())
-        report = model_report(trained, frame, version, settings.churn_horizon_days, digest)
+        report = model_report(
+            trained, frame, version, settings.churn_horizon_days, digest, fingerprint
+        )
         validation = report["validation"]
         charts = {
             "roc_curve": roc_png(
@@ -276,16 +295,39 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
         metadata = _model_metadata(report, charts, str(folder), seconds)
         return dg.MaterializeResult(metadata={**metadata, "retrained": True})
 
-    def _kept(
-        instance: dg.DagsterInstance, frame: pd.DataFrame, digest: str
-    ) -> tuple[str, str, dict[str, Any]] | None:
-        """(version, why, its metrics report) of the latest model when the retraining cadence
-        keeps it instead of one trained on ``frame`` (whose training rows have ``digest``)."""
+    def _latest_report(instance: dg.DagsterInstance) -> tuple[str, dict[str, Any]] | None:
         version = previous_version(instance)
         if version is None or not (store.folder(version) / METRICS_FILE).exists():
             return None
-        report = store.load_metrics(version)
-        last_cutoff = pd.Timestamp(frame["cutoff_date"].max()).date()
+        return version, store.load_metrics(version)
+
+    def _kept_unread(
+        instance: dg.DagsterInstance, fingerprint: dict[str, str] | None
+    ) -> tuple[str, str, dict[str, Any]] | None:
+        """The latest model when it was trained on rows with this ``fingerprint``: the same
+        rows, so the cadence keeps it without reading them (None: read the rows)."""
+        latest = _latest_report(instance)
+        if fingerprint is None or latest is None:
+            return None
+        window = latest[1].get("training_window", {})
+        if window.get("rows_fingerprint") != fingerprint or not window.get("rows_digest"):
+            return None
+        last_cutoff = date.fromisoformat(fingerprint["last_cutoff"][:10])
+        return _kept(instance, last_cutoff, window["rows_digest"], latest)
+
+    def _kept(
+        instance: dg.DagsterInstance,
+        last_cutoff: date,
+        digest: str,
+        latest: tuple[str, dict[str, Any]] | None = None,
+    ) -> tuple[str, str, dict[str, Any]] | None:
+        """(version, why, its metrics report) of the latest model when the retraining cadence
+        keeps it instead of one trained on rows whose latest cutoff is ``last_cutoff`` and
+        whose digest is ``digest``."""
+        latest = latest or _latest_report(instance)
+        if latest is None:
+            return None
+        version, report = latest
         reason = keep_reason(
             report,
             last_cutoff,

@@ -1,6 +1,8 @@
 """The warehouse tables the churn model reads and writes, through the warehouse gateway
 (DuckDB locally, Snowflake in production)."""
 
+import hashlib
+import json
 from collections.abc import Sequence
 
 import dagster as dg
@@ -79,6 +81,28 @@ def read_features(gateway: WarehouseGateway, role: str) -> pd.DataFrame:
     if role == TRAINING_ROLE:
         frame[LABEL] = frame[LABEL].astype(int)
     return frame
+
+
+def training_fingerprint(warehouse: object) -> dict[str, str] | None:
+    """What identifies the training rows without reading them: their number, latest cutoff
+    and latest build times in gold.churn_features and gold.churn_labels (both incremental:
+    a row changes only by being built again, at a later ``_built_at``), and the columns the
+    model reads. The same fingerprint means the same training rows; None when the tables are
+    missing."""
+    with open_gateway(warehouse) as gateway:
+        for table in (FEATURES, LABELS):
+            if not gateway.table_exists(table.schema, table.name):
+                return None
+        [row] = gateway.execute(
+            f"SELECT count(*), max(f.cutoff_date), max(f._built_at), max(l._built_at) "
+            f"FROM {FEATURES.sql} AS f "
+            f"JOIN {LABELS.sql} AS l USING (cutoff_date, scv_customer_id) "
+            "WHERE f.cutoff_role = $role",
+            {"role": TRAINING_ROLE},
+        )
+    columns = hashlib.sha256(json.dumps([*KEYS, *MODEL_FEATURES, LABEL]).encode()).hexdigest()
+    names = ("rows", "last_cutoff", "features_built_at", "labels_built_at")
+    return {**{n: str(v) for n, v in zip(names, row, strict=True)}, "columns": columns[:16]}
 
 
 def read_training_frame(warehouse: object) -> pd.DataFrame:
