@@ -18,6 +18,7 @@ failed, 2 dbt itself failed.
 from __future__ import annotations
 
 import json
+import os
 import queue
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -152,14 +153,48 @@ class DbtThread:
             self.stdout.put(None)
 
     def _invoke(self, command: list[str]) -> Any:
-        """Parse without vars (unless parsing is the command), then run the command."""
+        """Parse without vars (unless parsing is the command, or this process parsed the
+        same project already), then run the command on that manifest."""
         from dbt.cli.main import dbtRunner
 
         if command[:1] == ["parse"]:
             return dbtRunner(callbacks=[self._emit]).invoke(command, **self._flags)
-        parse = ["parse", "--no-write-json", *profile_options(command)]
-        parsed = dbtRunner(callbacks=[self._emit]).invoke(parse, **self._flags)
-        if not parsed.success:
-            return parsed
-        runner = dbtRunner(manifest=parsed.result, callbacks=[self._emit])
+        options = profile_options(command)
+        key = parse_key(Path(self._flags["project_dir"]), options, self._flags)
+        manifest = _PARSED.get(key)
+        if manifest is None:
+            parse = ["parse", "--no-write-json", *options]
+            parsed = dbtRunner(callbacks=[self._emit]).invoke(parse, **self._flags)
+            if not parsed.success:
+                return parsed
+            manifest = parsed.result
+            _PARSED.clear()  # one project per process: keep the latest parse only
+            _PARSED[key] = manifest
+        runner = dbtRunner(manifest=manifest, callbacks=[self._emit])
         return runner.invoke(command, **self._flags)
+
+
+# The manifest of the last parse in this process, by what it depends on (dbt's documented
+# reuse of a manifest across invocations): a daily run's later dbt steps skip the parse.
+_PARSED: dict[tuple, Any] = {}
+PARSE_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "snapshots",
+                "tests")  # fmt: skip
+
+
+def parse_key(project_dir: Path, options: Sequence[str], flags: Mapping[str, Any]) -> tuple:
+    """What a parse of the project depends on: its files (paths, sizes, modification times),
+    the profile and target, and the environment (``env_var`` in YAML and profiles)."""
+    files = []
+    for name in PARSE_INPUTS:
+        path = project_dir / name
+        for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if file.is_file():
+                stat = file.stat()
+                files.append((str(file), stat.st_size, stat.st_mtime_ns))
+    return (
+        str(project_dir),
+        tuple(options),
+        str(flags.get("profiles_dir")),
+        tuple(sorted(os.environ.items())),
+        tuple(files),
+    )
