@@ -26,6 +26,7 @@ from scv_platform.identity.clustering import (
     cluster,
 )
 from scv_platform.identity.evaluation import evaluate_crosswalk
+from scv_platform.identity.explanations import waterfall_markdown
 from scv_platform.identity.features import prepare_records
 from scv_platform.identity.model_reuse import definition_digest, retrain_reason
 from scv_platform.identity.resolve import resolve
@@ -686,6 +687,14 @@ def test_splink_model_on_simulated_identities(tmp_path: Path) -> None:
     assert again.model.provenance.startswith("scored by the model trained 2025-07-01 02:00")
     pd.testing.assert_frame_equal(again.crosswalk, result.crosswalk)
     pd.testing.assert_frame_equal(again.explanations, result.explanations)
+
+    # the sample explanation is drawn once: the next run's same link reuses the chart
+    key, chart = waterfall_markdown(result.explanations)
+    assert "data:image/png;base64," in chart
+    assert waterfall_markdown(again.explanations, (key, "the chart of the last run")) == (
+        key, "the chart of the last run")  # fmt: skip
+    moved = result.explanations.assign(match_weight=result.explanations["match_weight"] + 1)
+    assert waterfall_markdown(moved, (key, "the chart of the last run"))[1].count("base64,") == 1
     with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
         for resolved in (result, again):  # only a newly trained model is stored
             write_frames(con, output_writes(

@@ -87,6 +87,19 @@ DESCRIPTIONS: dict[Table, str] = {
 }
 
 
+EXPLANATION_KEY = "sample_explanation_key"
+
+
+def _previous_explanation(context: dg.AssetExecutionContext) -> tuple[str, str] | None:
+    """(key, Markdown) of the sample explanation of the crosswalk's latest materialisation."""
+    event = context.instance.get_latest_materialization_event(dg.AssetKey(CROSSWALK.asset_path))
+    metadata = event.asset_materialization.metadata if event and event.asset_materialization else {}
+    key, markdown = metadata.get(EXPLANATION_KEY), metadata.get("sample_explanation")
+    if key is None or markdown is None:
+        return None
+    return str(key.value), str(markdown.value)
+
+
 def _specs(engine: str) -> list[dg.AssetSpec]:
     # Splink runs on an in-memory DuckDB in the step whatever the warehouse engine is
     splink_kinds = {"python", "splink", "duckdb", engine}
@@ -173,6 +186,9 @@ def build_identity_assets(
 
         stats = result.stats
         model = result.model
+        explanation_key, explanation = waterfall_markdown(
+            result.explanations, _previous_explanation(context)
+        )
         yield dg.MaterializeResult(
             asset_key=dg.AssetKey(CROSSWALK.asset_path),
             metadata={
@@ -194,7 +210,8 @@ def build_identity_assets(
                 "model": model.provenance or "not trained (deterministic rules only)",
                 "splink_near_misses": stats["splink_near_misses"],
                 "model_parameters": dg.MetadataValue.md(parameters_markdown(model.parameters)),
-                "sample_explanation": dg.MetadataValue.md(waterfall_markdown(result.explanations)),
+                "sample_explanation": dg.MetadataValue.md(explanation),
+                EXPLANATION_KEY: explanation_key,
                 "lineage_changes": stats["lineage_merges"] + stats["lineage_splits"],
                 "timings_s": dg.MetadataValue.json(
                     {k: round(v, 2) for k, v in result.timings.items()}

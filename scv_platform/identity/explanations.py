@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from scv_platform.identity.clustering import ACCEPTED
 from scv_platform.identity.tables import FIELD_NAMES
@@ -49,6 +48,9 @@ def sample_link(explanations: pd.DataFrame) -> pd.Series | None:
 
 def waterfall_png(link: pd.Series) -> bytes:
     """A waterfall of match weights: the prior, each field's weight, and the total."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # loads only to draw
+    from matplotlib.figure import Figure
+
     labels = ["prior", *FIELD_NAMES, "total"]
     steps = [float(link["prior_match_weight"])] + [float(link[f"mw_{n}"]) for n in FIELD_NAMES]
     figure = Figure(figsize=(8, 4.2), dpi=100)
@@ -83,14 +85,33 @@ def waterfall_png(link: pd.Series) -> bytes:
     return buffer.getvalue()
 
 
-def waterfall_markdown(explanations: pd.DataFrame) -> str:
-    """A Markdown image (inline PNG) explaining one sample link, or a note if there is none."""
-    link = sample_link(explanations)
+def link_key(link: pd.Series | None) -> str:
+    """What the waterfall of ``link`` shows (ids, weights, probability), as a short digest."""
     if link is None:
-        return "No probabilistic link was accepted in this run: nothing to explain."
+        return "none"
+    drawn = [
+        link["source_system_l"], link["source_record_id_l"], link["source_system_r"],
+        link["source_record_id_r"], link["prior_match_weight"], link["match_weight"],
+        link["match_probability"], *(link[f"mw_{name}"] for name in FIELD_NAMES),
+    ]  # fmt: skip
+    return hashlib.sha256(repr([str(value) for value in drawn]).encode()).hexdigest()[:16]
+
+
+def waterfall_markdown(
+    explanations: pd.DataFrame, previous: tuple[str, str] | None = None
+) -> tuple[str, str]:
+    """(key, Markdown) of the sample link's explanation: an inline PNG waterfall, or a note
+    if there is none. ``previous`` (key, Markdown) of an earlier run is returned as it is
+    when it shows the same link and weights: the chart is drawn only when it changes."""
+    link = sample_link(explanations)
+    key = link_key(link)
+    if previous is not None and previous[0] == key:
+        return previous
+    if link is None:
+        return key, "No probabilistic link was accepted in this run: nothing to explain."
     encoded = base64.b64encode(waterfall_png(link)).decode("ascii")
     caption = (
         "Per-field match weights of the accepted Splink link closest to the threshold. "
         "Weights add up from the prior to the total; probability = 1 / (1 + 2^-total)."
     )
-    return f"{caption}\n\n![match weight waterfall](data:image/png;base64,{encoded})"
+    return key, f"{caption}\n\n![match weight waterfall](data:image/png;base64,{encoded})"
