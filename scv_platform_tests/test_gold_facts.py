@@ -57,6 +57,17 @@ def materialise(daily, resources, **kwargs) -> dg.ExecuteInProcessResult:
     return result
 
 
+def deliver_transactions(warehouse, landing, day: str, rows: list[tuple]) -> None:
+    """A card transaction file for ``day`` lands and is loaded into bronze."""
+    write_csv(landing / f"cards/transactions/transactions_{day}.csv", TRANSACTION_HEADER, rows)
+    con = connect(warehouse)
+    try:
+        spec = next(s for s in SOURCES if s.table == "card_transactions")
+        load_files(con, spec, list_landing_files(spec, landing).files)
+    finally:
+        con.close()
+
+
 def fact_rows(warehouse) -> dict[str, list[tuple]]:
     return {
         "transactions": query(
@@ -88,17 +99,9 @@ def test_two_days_then_a_rerun_of_one_leaves_no_duplicates(daily_facts):
     assert fact_rows(warehouse) == after_two_days
 
     # the processor re-delivers day 1 without T2: the day's re-run drops it
-    write_csv(
-        landing / "cards/transactions/transactions_2025-01-01.csv",
-        TRANSACTION_HEADER,
-        [row for row in TRANSACTIONS if row[0] != "T2"],
+    deliver_transactions(
+        warehouse, landing, "2025-01-01", [row for row in TRANSACTIONS if row[0] != "T2"]
     )
-    con = connect(warehouse)
-    try:
-        spec = next(s for s in SOURCES if s.table == "card_transactions")
-        load_files(con, spec, list_landing_files(spec, landing).files)
-    finally:
-        con.close()
     materialise(daily, resources, partition_key="2025-01-01")
     assert [row[0] for row in fact_rows(warehouse)["transactions"]] == ["T1", "T3", "T4"]
 

@@ -12,13 +12,13 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from scv_platform.sources.landing import list_landing_files
-from scv_platform.sources.loader import load_files
-from scv_platform.sources.specs import SOURCES
 from scv_platform.warehouse.duckdb_connection import connect
-from scv_platform_tests.conftest import TRANSACTION_HEADER, write_csv
 from scv_platform_tests.test_dbt_staging import run_dbt
-from scv_platform_tests.test_gold_facts import daily_facts, materialise  # noqa: F401
+from scv_platform_tests.test_gold_facts import (  # noqa: F401
+    daily_facts,
+    deliver_transactions,
+    materialise,
+)
 from scv_platform_tests.test_golden_record import query
 
 CUSTOMER_DAY = "int_activity__customer_day"
@@ -153,17 +153,6 @@ MOM_SQL = (
     "select scv_customer_id, month_start_date::varchar, total_value::double, "
     f"previous_month_value::double from gold.{MOM} order by all"
 )
-
-
-def deliver_transactions(warehouse, landing, day: str, rows: list[tuple]) -> None:
-    """A card transaction file for ``day`` lands and is loaded into bronze."""
-    write_csv(landing / f"cards/transactions/transactions_{day}.csv", TRANSACTION_HEADER, rows)
-    con = connect(warehouse)
-    try:
-        spec = next(s for s in SOURCES if s.table == "card_transactions")
-        load_files(con, spec, list_landing_files(spec, landing).files)
-    finally:
-        con.close()
 
 
 def build_months(warehouse, target) -> list[tuple]:
