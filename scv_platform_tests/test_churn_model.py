@@ -256,6 +256,8 @@ def test_the_model_is_kept_while_its_training_rows_stay_then_retrained(tmp_path,
     write_tables(path, synthetic_features(customers=300, cutoffs=3), customers=300)
     rebuilt = model_metadata(materialise(defs, path, instance))
     assert rebuilt["retrained"] is False and rebuilt["training_rows_read"] is True
+    # ... and the next run knows them again by their new build times
+    assert model_metadata(materialise(defs, path, instance))["training_rows_read"] is False
     # the history at the same cutoffs restated: a new model at once
     write_tables(path, synthetic_features(customers=300, cutoffs=3, seed=4), customers=300)
     restated = model_metadata(materialise(defs, path, instance))

@@ -26,7 +26,9 @@ from scv_platform.ml.features import (
     NUMERIC,
 )
 from scv_platform.ml.keys import (
+    DIGEST_METADATA,
     FEATURES_KEY,
+    FINGERPRINT_METADATA,
     GROUP,
     LABELS_KEY,
     MODEL_KEY,
@@ -34,6 +36,7 @@ from scv_platform.ml.keys import (
     PREDICTIONS_KEY,
     VERSION_METADATA,
     latest_model,
+    latest_training_rows,
     previous_version,
 )
 from scv_platform.ml.metrics import psi_reference
@@ -84,7 +87,6 @@ def model_report(
     version: str,
     horizon_days: int,
     digest: str,
-    fingerprint: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Everything ``metrics.json`` records about a model version."""
     import sklearn
@@ -103,7 +105,6 @@ def model_report(
             "validation_cutoff": str(split.validation["cutoff_date"].max()),
             "horizon_days": horizon_days,
             "rows_digest": digest,
-            "rows_fingerprint": fingerprint,
             "last_label_day": str(last + timedelta(days=horizon_days)),
             "split": split.kind,
             "split_note": split.note,
@@ -230,7 +231,13 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
         started = time.perf_counter()
         warehouse = getattr(context.resources, WAREHOUSE_KEY)
         fingerprint = training_fingerprint(warehouse)
-        kept = None if config.force_retrain else _kept_unread(context.instance, fingerprint)
+        known = latest_training_rows(context.instance)
+        same_rows = fingerprint is not None and known is not None and known[0] == fingerprint
+        kept = None
+        if same_rows and not config.force_retrain:  # the rows are known: not read again
+            digest = known[1]
+            last_cutoff = date.fromisoformat(fingerprint["last_cutoff"][:10])
+            kept = _kept(context.instance, last_cutoff, digest)
         rows_read = kept is None
         if kept is None:
             frame = read_training_frame(warehouse)
@@ -238,6 +245,8 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
             if not (config.force_retrain or frame.empty):
                 last_cutoff = pd.Timestamp(frame["cutoff_date"].max()).date()
                 kept = _kept(context.instance, last_cutoff, digest)
+        rows = {FINGERPRINT_METADATA: dg.MetadataValue.json(fingerprint or {}),
+                DIGEST_METADATA: digest}  # fmt: skip
         if kept is not None:
             version, reason, report = kept
             context.log.info(f"churn model {version} kept: {reason}")
@@ -250,6 +259,7 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
             return dg.MaterializeResult(
                 metadata={
                     **metadata,
+                    **rows,
                     "retrained": False,
                     "kept_because": reason,
                     "training_rows_read": rows_read,
@@ -276,9 +286,7 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
         params = {"candidates": trained.params, "seed": churn.seed,
                   "horizon_days": settings.churn_horizon_days}  # fmt: skip
         version = model_version(training_rows(frame), params, frame["cutoff_date"].max())
-        report = model_report(
-            trained, frame, version, settings.churn_horizon_days, digest, fingerprint
-        )
+        report = model_report(trained, frame, version, settings.churn_horizon_days, digest)
         validation = report["validation"]
         charts = {
             "roc_curve": roc_png(
@@ -293,27 +301,13 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
         context.log.info(f"churn model {version} ({trained.selected}) stored in {folder}")
         seconds = time.perf_counter() - started
         metadata = _model_metadata(report, charts, str(folder), seconds)
-        return dg.MaterializeResult(metadata={**metadata, "retrained": True})
+        return dg.MaterializeResult(metadata={**metadata, **rows, "retrained": True})
 
     def _latest_report(instance: dg.DagsterInstance) -> tuple[str, dict[str, Any]] | None:
         version = previous_version(instance)
         if version is None or not (store.folder(version) / METRICS_FILE).exists():
             return None
         return version, store.load_metrics(version)
-
-    def _kept_unread(
-        instance: dg.DagsterInstance, fingerprint: dict[str, str] | None
-    ) -> tuple[str, str, dict[str, Any]] | None:
-        """The latest model when it was trained on rows with this ``fingerprint``: the same
-        rows, so the cadence keeps it without reading them (None: read the rows)."""
-        latest = _latest_report(instance)
-        if fingerprint is None or latest is None:
-            return None
-        window = latest[1].get("training_window", {})
-        if window.get("rows_fingerprint") != fingerprint or not window.get("rows_digest"):
-            return None
-        last_cutoff = date.fromisoformat(fingerprint["last_cutoff"][:10])
-        return _kept(instance, last_cutoff, window["rows_digest"], latest)
 
     def _kept(
         instance: dg.DagsterInstance,

@@ -11,6 +11,9 @@ MODEL_KEY = dg.AssetKey(["gold", "churn_model"])
 PREDICTIONS_KEY = dg.AssetKey(["gold", "churn_predictions"])
 VERSION_METADATA = "model_version"
 NOT_TRAINED_METADATA = "not_trained_because"
+# what the training rows were when the model was last materialised (trained or kept)
+FINGERPRINT_METADATA = "training_rows_fingerprint"
+DIGEST_METADATA = "training_rows_digest"
 
 
 @dataclass(frozen=True)
@@ -53,3 +56,16 @@ def latest_model(instance: dg.DagsterInstance) -> LatestModel:
         return LatestModel(version)
     reason = materialization.metadata.get(NOT_TRAINED_METADATA)
     return LatestModel(None, str(reason.value) if reason is not None else "no model was trained")
+
+
+def latest_training_rows(instance: dg.DagsterInstance) -> tuple[dict[str, str], str] | None:
+    """(fingerprint, digest) of the training rows at the latest ``gold/churn_model``
+    materialisation, when it recorded them."""
+    materialization = _latest_materialization(instance)
+    if materialization is None:
+        return None
+    fingerprint = materialization.metadata.get(FINGERPRINT_METADATA)
+    digest = materialization.metadata.get(DIGEST_METADATA)
+    if fingerprint is None or digest is None or not isinstance(fingerprint.value, dict):
+        return None
+    return dict(fingerprint.value), str(digest.value)
