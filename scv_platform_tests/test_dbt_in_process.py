@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from scv_platform.transform.in_process import DbtThread, profile_options
+from scv_platform.transform.in_process import DbtThread, profile_options, subcommand
 from scv_platform_tests.test_dbt_staging import DBT_PROJECT
 
 DEFAULT_WINDOW = ("1900-01-01", "2999-12-31")  # dbt_project.yml's min_date and max_date
@@ -33,6 +33,11 @@ def test_profile_options_are_those_choosing_profile_and_target():
     command = ["build", "--vars", "{}", "--target", "prod", "--select", "x", "--profile=p"]
     assert profile_options(command) == ["--target", "prod", "--profile=p"]
     assert profile_options(["parse", "--quiet"]) == []
+
+
+def test_subcommand_is_the_first_argument_that_is_not_an_option():
+    assert subcommand(["--quiet", "build", "--select", "x"]) == "build"
+    assert subcommand(["--no-write-json"]) is None
 
 
 def run_in_process(tmp_path: Path, *command: str) -> tuple[int | None, list[dict]]:
@@ -82,3 +87,15 @@ def test_dbt_failing_itself_exits_2_with_the_reason(tmp_path, warehouse):
     errors = [e["info"]["msg"] for e in events if e["info"]["level"] == "error"]
     assert len(errors) == 1
     assert "no-such-option" in errors[0]
+
+
+def test_a_build_writes_its_run_results_but_not_the_parses_manifest(tmp_path, warehouse):
+    code, _ = run_in_process(tmp_path, "build", "--select", "us_states",
+                             "--indirect-selection", "cautious")  # fmt: skip
+    assert code == 0
+    target = tmp_path / "target"
+    results = json.loads((target / "run_results.json").read_text())
+    statuses = {r["unique_id"]: r["status"] for r in results["results"]}
+    assert statuses["seed.scv_dbt.us_states"] == "success"
+    assert statuses["test.scv_dbt.unique_us_states_name.500c8b84e0"] == "pass"
+    assert not (target / "manifest.json").exists()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 
@@ -10,6 +9,7 @@ import pandas as pd
 
 from scv_platform.identity.clustering import ACCEPTED
 from scv_platform.identity.tables import FIELD_NAMES
+from scv_platform.markdown import markdown_image
 
 POSITIVE, NEGATIVE, NEUTRAL = "#2e7d32", "#c62828", "#607d8b"
 
@@ -109,9 +109,8 @@ def waterfall_markdown(
         return previous
     if link is None:
         return key, "No probabilistic link was accepted in this run: nothing to explain."
-    encoded = base64.b64encode(waterfall_png(link)).decode("ascii")
     caption = (
         "Per-field match weights of the accepted Splink link closest to the threshold. "
         "Weights add up from the prior to the total; probability = 1 / (1 + 2^-total)."
     )
-    return key, f"{caption}\n\n![match weight waterfall](data:image/png;base64,{encoded})"
+    return key, markdown_image(waterfall_png(link), "match weight waterfall", caption)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from scv_platform.automation.policies import daily_freshness_policy
 from scv_platform.automation.schedules import DAILY_CRON
+from scv_platform.markdown import markdown_image
 from scv_platform.ml.artifacts import METRICS_FILE, ArtifactStore, model_version, rows_digest
 from scv_platform.ml.cadence import keep_reason
 from scv_platform.ml.checks import auc_gate, build_churn_checks
@@ -128,8 +129,6 @@ def model_report(
 def _model_metadata(
     report: dict[str, Any], charts: dict[str, bytes], folder: str, seconds: float
 ) -> dict[str, Any]:
-    from scv_platform.ml.plots import markdown_image
-
     validation = report["validation"]
     window = report["training_window"]
     candidates = pd.DataFrame(

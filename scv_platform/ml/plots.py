@@ -1,6 +1,5 @@
-"""Charts of the churn model as PNG bytes, and as Markdown images for asset metadata."""
+"""Charts of the churn model as PNG bytes."""
 
-import base64
 import io
 
 import numpy as np
@@ -63,9 +62,3 @@ def importances_png(importances: pd.DataFrame, top: int = TOP_FEATURES) -> bytes
     axes.set_title(f"Top {len(shown)} features (permutation importance)")
     axes.tick_params(axis="y", labelsize=8)
     return _png(figure)
-
-
-def markdown_image(png: bytes, alt: str, caption: str) -> str:
-    """A Markdown image with the PNG inline (base64 data URI), after a one-line caption."""
-    encoded = base64.b64encode(png).decode("ascii")
-    return f"{caption}\n\n![{alt}](data:image/png;base64,{encoded})"
