@@ -83,11 +83,7 @@ def training_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def model_report(
-    trained: "TrainedModel",
-    frame: pd.DataFrame,
-    version: str,
-    horizon_days: int,
-    digest: str,
+    trained: "TrainedModel", frame: pd.DataFrame, version: str, horizon_days: int, digest: str
 ) -> dict[str, Any]:
     """Everything ``metrics.json`` records about a model version."""
     import sklearn
@@ -241,7 +237,8 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
         if kept is None:
             frame = read_training_frame(warehouse)
             digest = rows_digest(training_rows(frame))
-            if not (config.force_retrain or frame.empty):
+            # rows with a known fingerprint were weighed against the cadence above already
+            if not (config.force_retrain or frame.empty or same_rows):
                 last_cutoff = pd.Timestamp(frame["cutoff_date"].max()).date()
                 kept = _kept(context.instance, last_cutoff, digest)
         rows = {FINGERPRINT_METADATA: dg.MetadataValue.json(fingerprint or {}),
@@ -302,25 +299,16 @@ def build_churn_assets(settings: Settings, engine: str) -> ChurnDefinitions:
         metadata = _model_metadata(report, charts, str(folder), seconds)
         return dg.MaterializeResult(metadata={**metadata, **rows, "retrained": True})
 
-    def _latest_report(instance: dg.DagsterInstance) -> tuple[str, dict[str, Any]] | None:
-        version = previous_version(instance)
-        if version is None or not (store.folder(version) / METRICS_FILE).exists():
-            return None
-        return version, store.load_metrics(version)
-
     def _kept(
-        instance: dg.DagsterInstance,
-        last_cutoff: date,
-        digest: str,
-        latest: tuple[str, dict[str, Any]] | None = None,
+        instance: dg.DagsterInstance, last_cutoff: date, digest: str
     ) -> tuple[str, str, dict[str, Any]] | None:
         """(version, why, its metrics report) of the latest model when the retraining cadence
         keeps it instead of one trained on rows whose latest cutoff is ``last_cutoff`` and
         whose digest is ``digest``."""
-        latest = latest or _latest_report(instance)
-        if latest is None:
+        version = previous_version(instance)
+        if version is None or not (store.folder(version) / METRICS_FILE).exists():
             return None
-        version, report = latest
+        report = store.load_metrics(version)
         reason = keep_reason(
             report,
             last_cutoff,

@@ -163,7 +163,8 @@ class DbtThread:
         same project already), then run the command on that manifest."""
         from dbt.cli.main import dbtRunner
 
-        if subcommand(command) == "parse":
+        name = subcommand(command)
+        if name == "parse":
             return dbtRunner(callbacks=[self._emit]).invoke(command, **self._flags)
         options = profile_options(command)
         key = parse_key(Path(self._flags["project_dir"]), options, self._flags)
@@ -177,7 +178,7 @@ class DbtThread:
             _PARSED.clear()  # one project per process: keep the latest parse only
             _PARSED[key] = manifest
         runner = dbtRunner(manifest=manifest, callbacks=[self._emit])
-        if subcommand(command) != "build":
+        if name != "build":
             return runner.invoke(command, **self._flags)
         # a build writes its run_results.json only: the manifest it would write with it
         # (0.2 to 0.4 s for every invocation) is the parse's, which the project keeps

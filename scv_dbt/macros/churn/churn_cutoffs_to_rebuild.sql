@@ -14,11 +14,7 @@
     {%- else -%}
         cutoff_role = 'scoring'
         or cutoff_date not in (select cutoff_date from {{ ref('churn_cutoffs') }})
-        or cutoff_date >= (
-            select min(activity_date)
-            from {{ ref('int_activity__customer_day') }}
-            where _built_at > {{ since }}
-        )
+        or cutoff_date >= {{ first_activity_day_rebuilt_since(since) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -40,10 +36,11 @@
         or cutoff_date not in (
             select cutoff_date from {{ ref('churn_cutoffs') }} where cutoff_role = 'training'
         )
-        or label_window_end >= (
-            select min(activity_date)
-            from {{ ref('int_activity__customer_day') }}
-            where _built_at > {{ since }}
-        )
+        or label_window_end >= {{ first_activity_day_rebuilt_since(since) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The first activity day int_activity__customer_day rebuilt after `since`, as a subquery. -#}
+{% macro first_activity_day_rebuilt_since(since) -%}
+    (select min(activity_date) from {{ ref('int_activity__customer_day') }} where _built_at > {{ since }})
 {%- endmacro %}
