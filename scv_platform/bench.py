@@ -76,14 +76,32 @@ def _derived_figures(by_stage: dict[str, float]) -> dict[str, float]:
     return derived
 
 
+def _state_files(env: dict[str, str]) -> list[Path]:
+    """What a run changes: the DuckDB file (and its WAL) and the Dagster instance."""
+    warehouse = Path(env["SCV_WAREHOUSE_PATH"])
+    wal = warehouse.with_name(warehouse.name + ".wal")
+    return [warehouse, wal, Path(env["DAGSTER_HOME"])]
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _copy(source: Path, destination: Path) -> None:
+    if source.is_dir():
+        shutil.copytree(source, destination)
+    else:
+        shutil.copy2(source, destination)
+
+
 def _empty_warehouse(env: dict[str, str]) -> None:
     """Drop the warehouse and the Dagster instance's history: the next run starts afresh."""
-    warehouse = Path(env["SCV_WAREHOUSE_PATH"])
-    for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
-        path.unlink(missing_ok=True)
-    home = Path(env["DAGSTER_HOME"])
-    shutil.rmtree(home)
-    home.mkdir()
+    for path in _state_files(env):
+        _remove(path)
+    Path(env["DAGSTER_HOME"]).mkdir()
 
 
 def _identity_figures(bench_dir: Path) -> dict | None:
@@ -139,36 +157,21 @@ def _deliver(held: Path, landing: Path) -> None:
     shutil.rmtree(held)
 
 
-def _state_files(env: dict[str, str]) -> list[Path]:
-    """What a run changes: the DuckDB file (and its WAL) and the Dagster instance."""
-    warehouse = Path(env["SCV_WAREHOUSE_PATH"])
-    wal = warehouse.with_name(warehouse.name + ".wal")
-    return [warehouse, wal, Path(env["DAGSTER_HOME"])]
-
-
 def save_state(env: dict[str, str], snapshot: Path) -> None:
     """Copy the warehouse and the Dagster instance to ``snapshot`` (no run is going on)."""
     snapshot.mkdir(parents=True)
     for path in _state_files(env):
-        if path.is_dir():
-            shutil.copytree(path, snapshot / path.name)
-        elif path.exists():
-            shutil.copy2(path, snapshot / path.name)
+        if path.exists():
+            _copy(path, snapshot / path.name)
     os.sync()  # the copy's gigabytes are on disk before a timed run starts, not written during
 
 
 def restore_state(snapshot: Path, env: dict[str, str]) -> None:
     """Put the warehouse and the Dagster instance back as :func:`save_state` found them."""
     for path in _state_files(env):
-        if path.is_dir():
-            shutil.rmtree(path)
-        else:
-            path.unlink(missing_ok=True)
-        saved = snapshot / path.name
-        if saved.is_dir():
-            shutil.copytree(saved, path)
-        elif saved.exists():
-            shutil.copy2(saved, path)
+        _remove(path)
+        if (snapshot / path.name).exists():
+            _copy(snapshot / path.name, path)
     os.sync()
 
 
