@@ -61,6 +61,12 @@ def _measure(stage: str, command: list[str], env: dict[str, str], target: str) -
 
 
 FULL_BUILD = "full build (scv run)"
+ONE_MORE_DAY = "one more day (scv run)"
+ONE_MORE_DAY_NO_CHECKS = "one more day, no checks"
+DAY_VARIANTS = (  # stage, extra scv run options, target
+    (ONE_MORE_DAY, [], "< 10 % of the full build"),
+    (ONE_MORE_DAY_NO_CHECKS, ["--checks", "none"], "(how much of the day the checks are)"),
+)
 
 
 def _derived_figures(by_stage: dict[str, float]) -> dict[str, float]:
@@ -70,9 +76,13 @@ def _derived_figures(by_stage: dict[str, float]) -> dict[str, float]:
         derived["dbt via Dagster / bare dbt"] = round(
             by_stage["dbt models via Dagster"] / by_stage["bare dbt build"], 2
         )
-    full = by_stage.get(FULL_BUILD)
-    if full and "one more day (scv run)" in by_stage:
-        derived["one more day / full build"] = round(by_stage["one more day (scv run)"] / full, 3)
+    full, day = by_stage.get(FULL_BUILD), by_stage.get(ONE_MORE_DAY)
+    if full and day:
+        derived["one more day / full build"] = round(day / full, 3)
+    if day and ONE_MORE_DAY_NO_CHECKS in by_stage:
+        derived["checks' share of one more day"] = round(
+            1 - by_stage[ONE_MORE_DAY_NO_CHECKS] / day, 2
+        )
     return derived
 
 
@@ -125,7 +135,7 @@ def _dbt_overhead_stages(scv: str, env: dict[str, str]) -> list[StageResult]:
     project = str(PROJECT_ROOT / "scv_dbt")
     through_dagster = _measure(
         "dbt models via Dagster",
-        [scv, "run", "--select", "kind:dbt", "--dbt-tests-only"],  # the Python checks: no dbt
+        [scv, "run", "--select", "kind:dbt", "--checks", "dbt"],  # the Python checks: no dbt
         env,
         "<= 1.5 x bare dbt",
     )
@@ -188,31 +198,31 @@ def median_result(runs: list[StageResult]) -> StageResult:
     )
 
 
-def _one_more_day_stage(
+def _one_more_day_stages(
     scv: str, env: dict[str, str], next_day: str, held: Path, runs: int
-) -> StageResult:
-    """The held-back day's files land; ``scv run`` builds that one day partition, ``runs``
-    times from the same warehouse and instance (machine speed varies between runs)."""
+) -> list[StageResult]:
+    """The held-back day's files land; ``scv run`` builds that one day partition, with its
+    checks and without, ``runs`` times each, alternately, from the same warehouse and
+    instance (machine speed varies between runs). The normal day runs last: the warehouse
+    is left as a daily run leaves it."""
     snapshot = held.with_name("before_next_day")
-    if runs > 1:
-        save_state(env, snapshot)
+    save_state(env, snapshot)
     _deliver(held, Path(env["SCV_LANDING_DIR"]))
-    results: list[StageResult] = []
+    results: dict[str, list[StageResult]] = {stage: [] for stage, _, _ in DAY_VARIANTS}
+    failed = False
     for attempt in range(runs):
-        if attempt:
-            restore_state(snapshot, env)
-        results.append(
-            _measure(
-                "one more day (scv run)",
-                [scv, "run", "--from", next_day, "--to", next_day],
-                env,
-                "< 10 % of the full build",
-            )
-        )
-        if results[-1].exit_code:
+        for index, (stage, options, target) in enumerate(reversed(DAY_VARIANTS)):
+            if attempt or index:
+                restore_state(snapshot, env)
+            command = [scv, "run", "--from", next_day, "--to", next_day, *options]
+            results[stage].append(_measure(stage, command, env, target))
+            failed = bool(results[stage][-1].exit_code)
+            if failed:
+                break
+        if failed:
             break
     shutil.rmtree(snapshot, ignore_errors=True)
-    return median_result(results)
+    return [median_result(results[stage]) for stage, _, _ in DAY_VARIANTS if results[stage]]
 
 
 def _quality_figures(bench_dir: Path, until: date) -> list[dict] | None:
@@ -235,7 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--dir", default=str(PROJECT_ROOT / "data" / "bench"))
     parser.add_argument(
-        "--day-runs", type=int, default=3, help="runs of the one more day (median reported)"
+        "--day-runs",
+        type=int,
+        default=3,
+        help="runs of the one more day, with checks and without each (medians reported)",
     )
     args = parser.parse_args(argv)
     if args.day_runs < 1:
@@ -283,8 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     # the next day lands on the warehouse the full build left, as the next daily run finds it
     # (a bare dbt build in between would have rebuilt every incremental row first)
     if results[-1].exit_code == 0:
-        results.append(_one_more_day_stage(scv, env, next_day, held, args.day_runs))
-    if results[-1].exit_code == 0:
+        results += _one_more_day_stages(scv, env, next_day, held, args.day_runs)
+    if all(r.exit_code == 0 for r in results):
         results += _dbt_overhead_stages(scv, env)
     print(f"\nBenchmark at {args.customers:,} customers, {args.days} days (end {args.end})")
     print(f"{'stage':<28}{'wall s':>10}{'peak MiB':>12}  target")

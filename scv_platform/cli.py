@@ -44,6 +44,10 @@ def _simulate(args: argparse.Namespace) -> int:
 
 PROD_INSTANCE_CONFIG = PROJECT_ROOT / "deploy" / "prod" / "dagster.yaml"
 RUN_LOG_LEVEL = "INFO"  # of the run log file scv run writes (the console shows the summary)
+CHECKS_HEADER = {
+    "dbt": "Checks: the dbt tests only (no Python checks)",
+    "none": "Checks: none (assets only; nothing is checked, so nothing blocks)",
+}
 
 
 def instance_config(settings: Settings) -> Path:
@@ -87,7 +91,7 @@ def _run(args: argparse.Namespace) -> int:
     from scv_platform.partitions import daily_partitions
     from scv_platform.runner.execute import (
         QUARANTINED_IN_RUN_SQL,
-        dbt_test_checks,
+        checks_to_run,
         execute,
         quarantined_in_warehouse,
     )
@@ -139,9 +143,9 @@ def _run(args: argparse.Namespace) -> int:
                 "Daily run: the day partitions and what depends on them; unchanged since "
                 f"their last build, so kept: {', '.join(k.to_user_string() for k in kept)}"
             )
-    only_checks = dbt_test_checks(defs) if args.dbt_tests_only else None
+    only_checks = checks_to_run(defs, args.checks)
     if only_checks is not None:
-        header.append("Checks: the dbt tests only (no Python checks)")
+        header.append(CHECKS_HEADER[args.checks])
     log_path = home / "logs" / f"scv-run-{time.strftime('%Y%m%dT%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     print("\n".join(header), flush=True)
@@ -202,10 +206,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="last day partition to build (default: the last day with data)",
     )
     run.add_argument(
-        "--dbt-tests-only",
-        action="store_true",
-        help="of the checks, run only the dbt tests (e.g. to time Dagster against a bare "
-        "dbt build, as make bench does)",
+        "--checks",
+        choices=["all", "dbt", "none"],
+        default="all",
+        help="which asset checks run with the assets: all (default), dbt (the dbt tests only, "
+        "as make bench times Dagster against a bare dbt build) or none (like dbt run: "
+        "nothing is checked, so nothing blocks; make bench times a day so to show the "
+        "checks' share)",
     )
     run.set_defaults(handler=_run)
     return parser

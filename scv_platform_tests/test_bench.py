@@ -50,3 +50,59 @@ def test_repeated_runs_report_the_median_wall_and_the_highest_peak():
 
 def test_a_failed_run_fails_the_stage():
     assert median_result([_run(33.0, 1700.0), _run(2.0, 300.0, exit_code=1)]).exit_code == 1
+
+
+FAKE_SCV = """#!{python}
+import os, sys
+from pathlib import Path
+warehouse = Path(os.environ["SCV_WAREHOUSE_PATH"])
+landing = Path(os.environ["SCV_LANDING_DIR"])
+seen = warehouse.read_text()
+delivered = sorted(p.name for p in landing.rglob("*.csv"))
+with open({log!r}, "a") as log:
+    log.write(f"{{' '.join(sys.argv[1:])}} | {{seen}} | {{','.join(delivered)}}\\n")
+warehouse.write_text(seen + " + a day")
+"""
+
+
+def test_the_day_runs_with_and_without_checks_alternately_from_the_saved_state(tmp_path):
+    import sys
+
+    from scv_platform.bench import ONE_MORE_DAY, ONE_MORE_DAY_NO_CHECKS, _one_more_day_stages
+
+    env = _environment(tmp_path) | {"SCV_LANDING_DIR": str(tmp_path / "landing")}
+    Path(env["SCV_WAREHOUSE_PATH"]).write_text("history")
+    held = tmp_path / "next_day"
+    (held / "orders").mkdir(parents=True)
+    (held / "orders" / "orders_2026-07-01.csv").write_text("order_id\n1\n")
+    log = tmp_path / "calls.log"
+    scv = tmp_path / "scv"
+    scv.write_text(FAKE_SCV.format(python=sys.executable, log=str(log)))
+    scv.chmod(0o755)
+
+    results = _one_more_day_stages(str(scv), env, "2026-07-01", held, runs=2)
+
+    assert [r.stage for r in results] == [ONE_MORE_DAY, ONE_MORE_DAY_NO_CHECKS]
+    assert [len(r.wall_seconds_each) for r in results] == [2, 2]
+    calls = log.read_text().splitlines()
+    day = "run --from 2026-07-01 --to 2026-07-01"
+    # every run found the warehouse as the history left it, the day's file landed
+    assert calls == [f"{day} --checks none | history | orders_2026-07-01.csv",
+                     f"{day} | history | orders_2026-07-01.csv"] * 2  # fmt: skip
+    # the normal day ran last: the warehouse is as a daily run leaves it
+    assert Path(env["SCV_WAREHOUSE_PATH"]).read_text() == "history + a day"
+    assert not held.exists() and not (tmp_path / "before_next_day").exists()
+
+
+def test_the_checks_share_compares_the_day_without_checks_to_the_day():
+    from scv_platform.bench import (
+        FULL_BUILD,
+        ONE_MORE_DAY,
+        ONE_MORE_DAY_NO_CHECKS,
+        _derived_figures,
+    )
+
+    derived = _derived_figures(
+        {FULL_BUILD: 200.0, ONE_MORE_DAY: 40.0, ONE_MORE_DAY_NO_CHECKS: 30.0}
+    )
+    assert derived == {"one more day / full build": 0.2, "checks' share of one more day": 0.25}

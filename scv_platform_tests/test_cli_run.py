@@ -96,6 +96,13 @@ def test_scv_run_builds_every_partition_with_data_in_one_run(run_env, capsys):
         assert con.execute("SELECT count(*) FROM silver.stg_d365__contacts").fetchone()[0] == 2
     assert contact not in daily_keys(run_env)[0]  # loaded: unchanged again
 
+    # the same day again without checks: the assets are rebuilt, no dbt test nor check runs
+    assert main(["run", "--from", "2025-01-03", "--to", "2025-01-03", "--checks", "none"]) == 0
+    out = capsys.readouterr().out
+    assert "Checks: none (assets only" in out and "Checks: 0 passed, 0 warned, 0 failed" in out
+    log = Path(re.search(r"step and dbt output: (\S+)\)", out).group(1)).read_text()
+    assert "START sql incremental model gold.fct_transactions" in log and "START test" not in log
+
 
 def daily_keys(root: Path) -> tuple[set[AssetKey], list[AssetKey]]:
     """The assets a daily run would build now, and the roots it would keep."""

@@ -95,21 +95,25 @@ def test_dagster_cli_validates_the_workspace(local_env):
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
-def test_dbt_tests_only_keeps_the_dbt_tests_and_drops_the_python_checks(local_env):
-    from scv_platform.runner.execute import dbt_test_checks, plan_stages, stage_selection
+def test_a_run_keeps_all_checks_the_dbt_tests_or_none(local_env):
+    from scv_platform.runner.execute import checks_to_run, plan_stages, stage_selection
 
     defs = build_definitions(load_settings())
     graph = defs.resolve_asset_graph()
-    dbt_tests = dbt_test_checks(defs)
+    dbt_tests = checks_to_run(defs, "dbt")
     names = {key.name for key in dbt_tests}
     assert "unique_fct_transactions_transaction_id" in names
     assert "orders_quantity_iqr" not in names and "identity_largest_cluster" not in names
+    assert checks_to_run(defs, "all") is None and checks_to_run(defs, "none") == frozenset()
     stages = plan_stages(defs, dg.AssetSelection.from_string("kind:dbt"), with_partitions=True)
     for stage in stages:
         every = stage_selection(stage).resolve_checks(graph)
         only = stage_selection(stage, dbt_tests).resolve_checks(graph)
         assert only == every & dbt_tests
         assert stage_selection(stage, dbt_tests).resolve(graph) == stage.keys
+        # without checks: the same assets, not one check
+        assert stage_selection(stage, frozenset()).resolve(graph) == stage.keys
+        assert stage_selection(stage, frozenset()).resolve_checks(graph) == set()
     daily = next(s for s in stages if s.partitioned)
     assert any(
         k.name == "orders_quantity_iqr" for k in stage_selection(daily).resolve_checks(graph)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Literal
 
 import dagster as dg
 from dagster._core.storage.tags import (
@@ -80,6 +81,16 @@ def dbt_test_checks(defs: dg.Definitions) -> frozenset[dg.AssetCheckKey]:
         if assets_def.is_executable and assets_def.node_def.name in DBT_ASSET_NAMES
         for key in assets_def.check_keys
     )
+
+
+def checks_to_run(
+    defs: dg.Definitions, which: Literal["all", "dbt", "none"]
+) -> frozenset[dg.AssetCheckKey] | None:
+    """The checks a run keeps with its assets: ``None`` for all of them, else those listed
+    (the dbt tests, or none)."""
+    if which == "all":
+        return None
+    return dbt_test_checks(defs) if which == "dbt" else frozenset()
 
 
 def built_from_daily_models(graph: dg.BaseAssetGraph) -> set[dg.AssetKey]:
