@@ -209,17 +209,13 @@ def _one_more_day_stages(
     save_state(env, snapshot)
     _deliver(held, Path(env["SCV_LANDING_DIR"]))
     results: dict[str, list[StageResult]] = {stage: [] for stage, _, _ in DAY_VARIANTS}
-    failed = False
-    for attempt in range(runs):
-        for index, (stage, options, target) in enumerate(reversed(DAY_VARIANTS)):
-            if attempt or index:
-                restore_state(snapshot, env)
-            command = [scv, "run", "--from", next_day, "--to", next_day, *options]
-            results[stage].append(_measure(stage, command, env, target))
-            failed = bool(results[stage][-1].exit_code)
-            if failed:
-                break
-        if failed:
+    order = [variant for _ in range(runs) for variant in reversed(DAY_VARIANTS)]
+    for index, (stage, options, target) in enumerate(order):
+        if index:
+            restore_state(snapshot, env)
+        command = [scv, "run", "--from", next_day, "--to", next_day, *options]
+        results[stage].append(_measure(stage, command, env, target))
+        if results[stage][-1].exit_code:
             break
     shutil.rmtree(snapshot, ignore_errors=True)
     return [median_result(results[stage]) for stage, _, _ in DAY_VARIANTS if results[stage]]
